@@ -119,6 +119,7 @@ class Finding:
     engines: tuple[str, ...] = ("gatekeeper",)
     state: FindingState = FindingState.OPEN
     suppression: Suppression | None = None
+    symbol: str | None = None  # enclosing function/class where the language has one
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location

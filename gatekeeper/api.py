@@ -1,0 +1,356 @@
+"""The one entry point: `audit(root, options) -> Report`. The CLI is a thin shell over it.
+
+Order: config -> index -> workers (facts) -> stack -> engines -> phases in graph order -> report.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+from gatekeeper import __version__, policy
+from gatekeeper import config as cfg
+from gatekeeper import graph as phase_graph
+from gatekeeper.engines import scan
+from gatekeeper.errors import ConfigError, GatekeeperError
+from gatekeeper.extract import EXTRACTORS
+from gatekeeper.model import (
+    CriterionResult,
+    EngineRun,
+    Finding,
+    FindingState,
+    PhaseResult,
+    Remediation,
+    RemediationStatus,
+    Report,
+    Service,
+    Severity,
+    Status,
+    Unanalyzed,
+    Verdict,
+)
+from gatekeeper.phases import ALL_PHASES
+from gatekeeper.phases.base import Context, Criterion, Fact, Outcome, Phase
+from gatekeeper.repo import RepoIndex
+from gatekeeper.stack import detect_services
+from gatekeeper.workers import Task, WorkerPool
+
+SCHEMA_VERSION = "1.0"
+PARSED_LANGUAGES = ("python", "javascript", "typescript", "go", "java", "kotlin")
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    config_path: Path | None = None
+    phases: tuple[str, ...] | None = None  # --phase: evaluate only these
+    select: tuple[str, ...] = ()  # rule or criterion ids to keep
+    ignore: tuple[str, ...] = ()  # rule or criterion ids to drop
+    fail_on: Severity | None = None
+    jobs: int | None = None
+    engines: bool = True  # run bandit and semgrep
+    timings: bool = False
+    task_timeout: float = 30.0
+    engine_timeout: float = 900.0
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    """What a caller gets: the report plus what the renderers and the exit code need."""
+
+    report: Report
+    root: Path
+
+
+def load_config(root: Path, config_path: Path | None) -> tuple[cfg.LoadedConfig, cfg.Config | None]:
+    """The policy in force, and the target's own config when a trusted one replaced it."""
+    if config_path is None:
+        return cfg.discover(root), None
+    trusted = cfg.load_file(config_path)
+    try:
+        target = cfg.discover(root).config
+    except ConfigError:
+        # A broken config in the pull request must not stop the trusted policy from applying.
+        target = None
+    if target is not None and not target.origins:
+        target = None
+    return trusted, target
+
+
+def _lines_reader(index: RepoIndex) -> Callable[[str], Sequence[str] | None]:
+    @lru_cache(maxsize=512)
+    def lines_of(path: str) -> tuple[str, ...] | None:
+        if index.get(path) is None:
+            return None
+        try:
+            return tuple(index.read_text(path).text.splitlines())
+        except (GatekeeperError, OSError, ValueError):
+            return None
+
+    return lines_of
+
+
+def _wanted(f: Finding, select: Sequence[str], ignore: Sequence[str]) -> bool:
+    ids = (f.rule_id, f.criterion_id)
+    if select and not any(i in select for i in ids):
+        return False
+    return not any(i in ignore for i in ids)
+
+
+def _finalizer(
+    index: RepoIndex, select: Sequence[str], ignore: Sequence[str]
+) -> Callable[[Sequence[Finding]], list[Finding]]:
+    lines_of = _lines_reader(index)
+
+    def finalize(findings: Sequence[Finding]) -> list[Finding]:
+        filled = [
+            f if f.snippet is not None else replace(
+                f, snippet=policy.snippet_of(lines_of(f.location.path), f.location.line)
+            )
+            for f in findings
+            if _wanted(f, select, ignore)
+        ]
+        filled = policy.apply_inline_suppressions(filled, lines_of)
+        return policy.assign_fingerprints(filled)
+
+    return finalize
+
+
+def _evaluate(criterion: Criterion, phase: Phase, ctx: Context, enabled: bool) -> Outcome:
+    if not enabled:
+        return Outcome(Status.SKIPPED, f"phase {phase.id} is not enabled")
+    if criterion.check is None:
+        return Outcome(
+            Status.ERROR,
+            f"not implemented: this criterion's analyzer is planned ({criterion.planned_in}); "
+            "gatekeeper never passes what it has not checked",
+        )
+    missing = [f for f in criterion.consumes if f in ctx.fact_errors]
+    if missing:
+        return Outcome(
+            Status.ERROR, "; ".join(f"{f} facts unavailable: {ctx.fact_errors[f]}" for f in missing)
+        )
+    try:
+        return criterion.check(ctx)
+    except Exception as exc:  # noqa: BLE001 - one broken criterion must not stop the audit
+        return Outcome(Status.ERROR, f"internal error in {criterion.id}: {type(exc).__name__}: {exc}")
+
+
+def phase_status(statuses: Sequence[Status]) -> Status:
+    if Status.FAIL in statuses:
+        return Status.FAIL
+    if Status.ERROR in statuses:
+        return Status.ERROR
+    if statuses and all(s in (Status.SKIPPED,) for s in statuses):
+        return Status.SKIPPED
+    if statuses and all(s in (Status.NOT_APPLICABLE, Status.SKIPPED) for s in statuses):
+        return Status.NOT_APPLICABLE
+    return Status.PASS
+
+
+def _collect_facts(
+    root: Path, index: RepoIndex, opts: Options, progress: Progress | None
+) -> tuple[dict[str, dict[str, object]], list[Unanalyzed]]:
+    max_bytes = {e.path: e.size for e in index.files}
+    tasks = [
+        Task(
+            root=str(root),
+            path=e.path,
+            language=e.language or "",
+            max_bytes=max(max_bytes[e.path], 1),
+            extractor_names=tuple(x.name for x in EXTRACTORS if e.language in x.languages),
+        )
+        for e in index.files
+        if e.language in PARSED_LANGUAGES
+    ]
+    if not tasks:
+        return {}, []
+    cb = (lambda done, total: progress("parsing", done, total)) if progress else None
+    with WorkerPool(jobs=opts.jobs, timeout=opts.task_timeout) as pool:
+        result = pool.run(root, tasks, progress=cb)
+    facts = {path: dict(r.facts) for path, r in result.results.items()}
+    return facts, list(result.unanalyzed)
+
+
+def _imports_of(facts: Mapping[str, Mapping[str, object]]) -> dict[str, list[tuple[str, int]]]:
+    out: dict[str, list[tuple[str, int]]] = {}
+    for path, by_name in facts.items():
+        fact = by_name.get("imports")
+        imports = getattr(fact, "imports", ())
+        out[path] = [(i.module, i.line) for i in imports]
+    return out
+
+
+def audit(root: Path, opts: Options | None = None, progress: Progress | None = None) -> Audit:
+    opts = opts or Options()
+    clock: list[tuple[str, float]] = []
+    t0 = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal t0
+        now = time.perf_counter()
+        clock.append((name, round(now - t0, 3)))
+        t0 = now
+
+    root = root.resolve()
+    if not root.is_dir():
+        from gatekeeper.errors import UsageError
+
+        raise UsageError(f"{root}: not a directory; give the path of the repository to audit")
+    loaded, target_config = load_config(root, opts.config_path)
+    config = loaded.config
+    overrides: dict[str, object] = {}
+    if opts.fail_on is not None:
+        overrides["severity_threshold"] = opts.fail_on
+    if opts.phases:
+        overrides["phases"] = tuple(opts.phases)
+    if overrides:
+        config = cfg.with_overrides(config, **overrides)
+        loaded = replace(loaded, config=config)
+
+    index = RepoIndex.build(root, exclude=config.exclude, max_file_bytes=config.max_file_bytes)
+    lap("index")
+    file_facts, unanalyzed = _collect_facts(root, index, opts, progress)
+    lap("parse")
+
+    fact_errors: dict[str, str] = {
+        Fact.ROUTES: "route extraction is not built yet (issues 5 and 6)",
+        Fact.SPECS: "API spec discovery is not built yet (issue 5)",
+        Fact.MIGRATIONS: "migration parsing is not built yet (issue 7)",
+        Fact.COVERAGE: "coverage reading is not built yet (issue 4)",
+    }
+    services: tuple[Service, ...] = ()
+    stack_problems: tuple[Unanalyzed, ...] = ()
+
+    def read_text(path: str) -> str | None:
+        try:
+            return index.read_text(path).text
+        except (GatekeeperError, OSError, ValueError):
+            return None
+
+    try:
+        stack = detect_services([e.path for e in index.files], read_text, _imports_of(file_facts))
+        services = stack.services
+        stack_problems = tuple(
+            Unanalyzed(p.path, p.message, "stack") for p in sorted(stack.problems, key=lambda p: (p.path, p.line or 0))
+        )
+    except Exception as exc:  # noqa: BLE001 - the stack fact errors; the audit goes on
+        fact_errors[Fact.STACK] = f"stack detection failed: {type(exc).__name__}: {exc}"
+    lap("stack")
+
+    engine_runs: tuple[EngineRun, ...] = ()
+    engine_findings: tuple[Finding, ...] = ()
+    if opts.engines:
+        outcome = scan.run_all(root, index, jobs=opts.jobs or os.cpu_count() or 2, timeout=opts.engine_timeout, progress=progress)
+        engine_runs, engine_findings = outcome.runs, outcome.findings
+        unanalyzed.extend(outcome.unanalyzed)
+    lap("engines")
+
+    unanalyzed_all = tuple(sorted(set(index.unanalyzed) | set(unanalyzed)))
+    ctx = Context(
+        index=index,
+        loaded=loaded,
+        target_config=target_config,
+        services=services,
+        stack_problems=stack_problems,
+        file_facts=file_facts,
+        unanalyzed=unanalyzed_all,
+        fact_errors=fact_errors,
+        engine_findings=engine_findings,
+        engine_runs=engine_runs,
+        finalize=_finalizer(index, opts.select, opts.ignore),
+    )
+    report = evaluate(ctx, config, services, unanalyzed_all, engine_runs)
+    lap("phases")
+    if opts.timings:
+        report = replace(report, timings=tuple(clock))
+    return Audit(report, root)
+
+
+def evaluate(
+    ctx: Context,
+    config: cfg.Config,
+    services: tuple[Service, ...],
+    unanalyzed: tuple[Unanalyzed, ...],
+    engine_runs: tuple[EngineRun, ...],
+) -> Report:
+    graph = phase_graph.build(ALL_PHASES)
+    by_id = {p.id: p for p in ALL_PHASES}
+    producers = {fact: p.id for p in ALL_PHASES for fact in p.produces}
+    results: dict[str, PhaseResult] = {}
+    findings: dict[str, Finding] = {}
+    for pid in phase_graph.order(graph):
+        phase = by_id[pid]
+        enabled = pid in config.phases
+        crits: list[CriterionResult] = []
+        for criterion in phase.criteria:
+            out = _evaluate(criterion, phase, ctx, enabled)
+            for f in out.findings:
+                findings[f.fingerprint] = f
+            crits.append(
+                CriterionResult(
+                    id=criterion.id,
+                    title=criterion.title,
+                    status=out.status,
+                    message=out.message,
+                    evidence=tuple(sorted(set(out.evidence))),
+                    findings=tuple(sorted(f.fingerprint for f in out.findings)),
+                )
+            )
+        status = phase_status([c.status for c in crits])
+        if pid == phase_graph.LAST:
+            blocked = tuple(
+                p for p in phase_graph.depends_on(graph, pid)
+                if p in results and results[p].status == Status.ERROR
+            )
+        else:
+            blocked = phase_graph.blocked_by(graph, phase, ctx.fact_errors, producers)
+        results[pid] = PhaseResult(
+            index=phase.index,
+            id=pid,
+            name=phase.name,
+            status=status,
+            depends_on=phase_graph.depends_on(graph, pid),
+            blocked_by=blocked,
+            criteria=tuple(crits),
+        )
+        ctx.earlier[pid] = (status, tuple(crits))
+
+    phases = tuple(sorted(results.values(), key=lambda r: r.index))
+    all_statuses = [c.status for p in phases for c in p.criteria]
+    complete = Status.ERROR not in all_statuses
+    verdict = Verdict.FAIL if any(p.status == Status.FAIL for p in phases) else Verdict.PASS
+    security_failed = results["security"].status == Status.FAIL or any(
+        c.id == "validation.security_scan_passed" and c.status == Status.FAIL
+        for c in results["validation"].criteria
+    )
+    remediation = Remediation(
+        status=RemediationStatus.OPEN if security_failed else RemediationStatus.NOT_NEEDED,
+        target_phase="security" if security_failed else None,
+        iteration=0,
+        max_iterations=config.max_remediation_iterations,
+    )
+    return Report(
+        schema_version=SCHEMA_VERSION,
+        tool_version=__version__,
+        verdict=verdict,
+        complete=complete,
+        phases=phases,
+        findings=tuple(sorted(findings.values(), key=Finding.sort_key)),
+        unanalyzed=unanalyzed,
+        remediation=remediation,
+        services=tuple(sorted(services, key=lambda s: s.root)),
+        config=cfg.effective(ctx.loaded, services),
+        root_causes=phase_graph.root_causes(graph, phases),
+        engines=tuple(sorted(engine_runs, key=lambda r: r.engine)),
+    )
+
+
+def open_findings(report: Report) -> list[Finding]:
+    return [f for f in report.findings if f.state == FindingState.OPEN]

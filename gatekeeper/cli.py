@@ -1,0 +1,283 @@
+"""Command line: parse options, call gatekeeper.api, render, exit. One error boundary.
+
+Exit codes: 0 verdict pass, 1 a gate failed, 2 usage or config error,
+3 internal error or incomplete audit, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from gatekeeper import __version__, api
+from gatekeeper import config as cfg
+from gatekeeper import graph as phase_graph
+from gatekeeper.errors import ConfigError, GatekeeperError, UsageError
+from gatekeeper.model import Severity, Verdict
+from gatekeeper.phases import ALL_PHASES, CORE_RULES, all_criteria
+from gatekeeper.report import jsonout, text
+from gatekeeper.report.safe import clean
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+FORMATS = ("text", "json")
+
+
+def _color(stream: Any) -> bool:
+    return "NO_COLOR" not in os.environ and bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _render(fmt: str, audit: api.Audit, *, color: bool, verbose: bool) -> str:
+    if fmt == "json":
+        return jsonout.render(audit.report)
+    return text.render(audit.report, color=color, verbose=verbose)
+
+
+def _parse_outputs(formats: Sequence[str], outputs: Sequence[str]) -> list[tuple[str, str | None]]:
+    """(format, path or None for stdout). `--output PATH` goes with a single --format."""
+    targets: dict[str, str | None] = {f: None for f in (formats or ("text",))}
+    plain = [o for o in outputs if "=" not in o or o.split("=", 1)[0] not in FORMATS]
+    for o in outputs:
+        if o not in plain:
+            fmt, path = o.split("=", 1)
+            if not path:
+                raise UsageError(f"--output {o}: give a path after '='")
+            targets[fmt] = path
+    if plain:
+        if len(plain) > 1 or len(targets) > 1:
+            raise UsageError(
+                "--output PATH works with one --format; with several use --output FORMAT=PATH"
+            )
+        only = next(iter(targets))
+        targets[only] = plain[0]
+    stdout = [f for f, p in targets.items() if p is None]
+    if len(stdout) > 1:
+        raise UsageError(
+            f"formats {', '.join(stdout)} would all go to standard output; "
+            "send all but one to files with --output FORMAT=PATH"
+        )
+    return sorted(targets.items(), key=lambda t: (t[1] is None, t[0]))
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[api.Progress | None]:
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    tasks: dict[str, Any] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    with bar:
+        yield update
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"gatekeeper: error: {clean(message)}", err=True)
+    sys.exit(code)
+
+
+def run_guarded(fn: Callable[[], int]) -> NoReturn:
+    """The one error boundary: every exception becomes a message and an exit code."""
+    try:
+        code = fn()
+    except KeyboardInterrupt:
+        click.echo("gatekeeper: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except (UsageError, click.UsageError) as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except ConfigError as exc:
+        _fail(f"configuration: {exc}", EXIT_USAGE)
+    except GatekeeperError as exc:
+        _fail(str(exc), EXIT_INCOMPLETE)
+    except Exception as exc:  # noqa: BLE001 - the boundary
+        if os.environ.get("GATEKEEPER_DEBUG"):
+            traceback.print_exc()
+        _fail(
+            f"internal error: {type(exc).__name__}: {exc} "
+            "(set GATEKEEPER_DEBUG=1 for a traceback, and please report it)",
+            EXIT_INCOMPLETE,
+        )
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="gatekeeper")
+def cli() -> None:
+    """Audit a backend repository against eight phase gates, without running it."""
+
+
+@cli.command()
+@click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS), help="Report format (repeatable).")
+@click.option("--output", "outputs", multiple=True, metavar="[FORMAT=]PATH", help="Write a format to a file (repeatable as FORMAT=PATH).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="Use this policy file instead of the repository's own (CI: the base branch's).")
+@click.option("--select", multiple=True, metavar="ID", help="Report only these rule or criterion ids (repeatable, comma-separated).")
+@click.option("--ignore", "ignore_ids", multiple=True, metavar="ID", help="Drop these rule or criterion ids (repeatable, comma-separated).")
+@click.option("--phase", "phases", multiple=True, type=click.Choice(cfg.PHASE_IDS), help="Evaluate only these phases (repeatable); the others are reported as skipped.")
+@click.option("--fail-on", type=click.Choice([s.value for s in Severity]), help="Lowest finding severity that fails a gate (default: severity_threshold, medium).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when a gate fails (errors still exit 2 or 3).")
+@click.option("--allow-incomplete", is_flag=True, help="Let the verdict of what was analyzed decide the exit code when some criteria are in error.")
+@click.option("--show-config", is_flag=True, help="Print the effective configuration with the source of each value, then exit.")
+@click.option("--no-engines", is_flag=True, help="Skip bandit and semgrep (the security scan criterion then reports error).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Worker processes (default: CPU count).")
+@click.option("--timings", is_flag=True, help="Add stage durations to the report (makes output non-deterministic).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors; the exit code tells the verdict.")
+@click.option("-v", "--verbose", is_flag=True, help="Show per-engine statistics and every unanalyzed file.")
+def audit(
+    path: Path,
+    formats: tuple[str, ...],
+    outputs: tuple[str, ...],
+    config_path: Path | None,
+    select: tuple[str, ...],
+    ignore_ids: tuple[str, ...],
+    phases: tuple[str, ...],
+    fail_on: str | None,
+    exit_zero: bool,
+    allow_incomplete: bool,
+    show_config: bool,
+    no_engines: bool,
+    jobs: int | None,
+    timings: bool,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Audit the repository at PATH (default: the current directory)."""
+
+    def split(values: Sequence[str]) -> tuple[str, ...]:
+        return tuple(sorted({v.strip() for item in values for v in item.split(",") if v.strip()}))
+
+    def run() -> int:
+        if not path.exists():
+            raise UsageError(f"{path}: no such directory")
+        targets = _parse_outputs(formats, outputs)
+        if show_config:
+            loaded, _ = api.load_config(path.resolve(), config_path)
+            for v in cfg.effective(loaded, ()):
+                origin = f"  ({v.origin})" if v.origin else ""
+                click.echo(f"{v.key} = {v.value!r}  [{v.source.value}]{origin}")
+            return EXIT_PASS
+        opts = api.Options(
+            config_path=config_path,
+            phases=phases or None,
+            select=split(select),
+            ignore=split(ignore_ids),
+            fail_on=Severity(fail_on) if fail_on else None,
+            jobs=jobs,
+            engines=not no_engines,
+            timings=timings,
+        )
+        show_bar = not quiet and sys.stderr.isatty()
+        with _progress(show_bar) as progress:
+            result = api.audit(path, opts, progress)
+        for fmt, out in targets:
+            if out is None and quiet:
+                continue
+            rendered = _render(fmt, result, color=out is None and _color(sys.stdout), verbose=verbose)
+            if out is None:
+                click.echo(rendered, nl=False)
+            else:
+                Path(out).write_text(rendered, encoding="utf-8")
+        report = result.report
+        if exit_zero:
+            return EXIT_PASS
+        if not report.complete and not allow_incomplete:
+            return EXIT_INCOMPLETE
+        return EXIT_PASS if report.verdict == Verdict.PASS else EXIT_FAIL
+
+    run_guarded(run)
+
+
+@cli.command("graph")
+@click.argument("path", required=False, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(("text", "mermaid")), default="text", show_default=True)
+@click.option("--no-engines", is_flag=True, help="With PATH: skip bandit and semgrep.")
+def graph_cmd(path: Path | None, fmt: str, no_engines: bool) -> None:
+    """Print the phase dependency graph; with PATH, coloured by that repository's results."""
+
+    def run() -> int:
+        graph = phase_graph.build(ALL_PHASES)
+        results = ()
+        if path is not None:
+            results = api.audit(path, api.Options(engines=not no_engines)).report.phases
+        out = phase_graph.mermaid(graph, results) if fmt == "mermaid" else phase_graph.text(graph, results)
+        click.echo(out, nl=False)
+        return EXIT_PASS
+
+    run_guarded(run)
+
+
+@cli.command()
+@click.argument("ident")
+def explain(ident: str) -> None:
+    """Explain a criterion id (e.g. requirements.repository_analyzable) or a rule id (e.g. GK001)."""
+
+    def run() -> int:
+        for c in all_criteria():
+            if c.id == ident:
+                click.echo(f"{c.id}: {c.title}")
+                if c.check is None:
+                    click.echo(f"status: planned ({c.planned_in}); reported as error until built")
+                if c.why:
+                    click.echo(f"why: {c.why}")
+                if c.fix:
+                    click.echo(f"fix: {c.fix}")
+                return EXIT_PASS
+        for r in CORE_RULES:
+            if r.id == ident or r.name == ident:
+                click.echo(f"{r.id} {r.name} ({r.severity.value}, criterion {r.criterion_id})")
+                click.echo(f"what: {r.summary}")
+                click.echo(f"fix: {r.fix}")
+                if r.cwe:
+                    click.echo(f"cwe: {', '.join(r.cwe)}")
+                return EXIT_PASS
+        raise UsageError(f"unknown id {ident!r}; `gatekeeper explain` takes a criterion or rule id")
+
+    run_guarded(run)
+
+
+@cli.command()
+@click.argument("path", default=".", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace an existing gatekeeper configuration.")
+def init(path: Path, force: bool) -> None:
+    """Write a starter configuration from what gatekeeper detects in PATH."""
+
+    def run() -> int:
+        from gatekeeper.init import write_starter
+
+        written = write_starter(path.resolve(), force=force)
+        click.echo(f"wrote {written}")
+        return EXIT_PASS
+
+    run_guarded(run)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="gatekeeper", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("gatekeeper: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE)
+    sys.exit(EXIT_PASS)

@@ -1,0 +1,204 @@
+"""Criteria and phases: small pure functions over facts, each with a stable id and its own docs.
+
+A criterion's docstring is its documentation: first line the title, then `Why:` and `Fix:`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from gatekeeper.config import Config, LoadedConfig
+from gatekeeper.model import (
+    Confidence,
+    CriterionResult,
+    EngineRun,
+    Evidence,
+    Finding,
+    Location,
+    Service,
+    Severity,
+    Status,
+    Unanalyzed,
+)
+from gatekeeper.repo import LinkEntry, RepoIndex
+
+
+class Fact:
+    """Names of the facts phases exchange; a phase is blocked only by a missing or errored one."""
+
+    STACK = "stack"  # services, languages, frameworks (phase 0 produces it)
+    ROUTES = "routes"  # the route inventory (phase 1 produces it)
+    SPECS = "specs"
+    MIGRATIONS = "migrations"
+    COVERAGE = "coverage"
+    GATES = "gates"  # results of phases 1-6 (phase 7 consumes them)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: Status
+    message: str = ""
+    evidence: tuple[Evidence, ...] = ()
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(slots=True)
+class Context:
+    """Everything a criterion may read. Built once per audit by the runner."""
+
+    index: RepoIndex
+    loaded: LoadedConfig
+    target_config: Config | None  # the target's own config when a trusted --config was given
+    services: tuple[Service, ...]
+    stack_problems: tuple[Unanalyzed, ...]
+    file_facts: Mapping[str, Mapping[str, object]]
+    unanalyzed: tuple[Unanalyzed, ...]
+    fact_errors: Mapping[str, str]  # fact name -> why it is missing or errored
+    earlier: dict[str, tuple[Status, tuple[CriterionResult, ...]]] = field(default_factory=dict)
+    engine_findings: tuple[Finding, ...] = ()
+    engine_runs: tuple[EngineRun, ...] = ()
+    # snippets, fingerprints, inline suppressions and --select/--ignore, applied by the runner
+    finalize: Callable[[Sequence[Finding]], list[Finding]] = list
+
+    @property
+    def config(self) -> Config:
+        return self.loaded.config
+
+    @property
+    def links(self) -> tuple[LinkEntry, ...]:
+        return self.index.links
+
+
+CheckFn = Callable[[Context], Outcome]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One kind of finding, with a stable id (GKnnn) and what a user needs to fix it."""
+
+    id: str
+    name: str
+    criterion_id: str
+    severity: Severity
+    confidence: Confidence
+    summary: str
+    fix: str
+    cwe: tuple[str, ...] = ()
+    owasp: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    id: str
+    title: str
+    check: CheckFn | None  # None: planned, reported as `error` "not implemented"
+    consumes: tuple[str, ...] = ()
+    planned_in: str = ""  # where the missing check is planned (issue reference)
+    seed: bool = True  # one of the seed's gate criteria (False: gatekeeper's own extra)
+
+    @property
+    def why(self) -> str:
+        return _section(self.check, "Why")
+
+    @property
+    def fix(self) -> str:
+        return _section(self.check, "Fix")
+
+
+def _section(fn: CheckFn | None, name: str) -> str:
+    doc = inspect.getdoc(fn) if fn is not None else None
+    if not doc:
+        return ""
+    text: list[str] = []
+    taking = False
+    for line in doc.splitlines():
+        if line.startswith(f"{name}:"):
+            taking = True
+            line = line[len(name) + 1 :]
+        elif line.endswith(":") and line[:-1].isalpha() and line[:1].isupper():
+            taking = False
+            continue
+        if taking:
+            text.append(line.strip())
+    return " ".join(t for t in text if t)
+
+
+def criterion(criterion_id: str, *, consumes: Sequence[str] = (), seed: bool = True) -> Callable[
+    [CheckFn], Criterion
+]:
+    """Turn a check function into a Criterion; its docstring's first line is the title."""
+
+    def wrap(fn: CheckFn) -> Criterion:
+        doc = inspect.getdoc(fn) or ""
+        title = doc.splitlines()[0].rstrip(".") if doc else criterion_id
+        return Criterion(criterion_id, title, fn, tuple(consumes), seed=seed)
+
+    return wrap
+
+
+def planned(criterion_id: str, title: str, issue: str, consumes: Sequence[str] = ()) -> Criterion:
+    """A seed criterion whose analyzer is not built yet: it reports `error`, never `pass`."""
+    return Criterion(criterion_id, title, None, tuple(consumes), planned_in=issue)
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    index: int
+    id: str
+    name: str
+    criteria: tuple[Criterion, ...]
+    produces: tuple[str, ...] = ()
+    consumes: tuple[str, ...] = ()
+
+
+def make_finding(
+    rule: Rule,
+    location: Location,
+    message: str,
+    *,
+    phase: str,
+    snippet: str | None = None,
+    symbol: str | None = None,
+    engines: tuple[str, ...] = ("gatekeeper",),
+) -> Finding:
+    """A finding whose fingerprint the runner assigns once every finding is known."""
+    return Finding(
+        rule_id=rule.id,
+        criterion_id=rule.criterion_id,
+        phase=phase,
+        severity=rule.severity,
+        confidence=rule.confidence,
+        message=message,
+        location=location,
+        fingerprint="",
+        snippet=snippet,
+        symbol=symbol,
+        cwe=rule.cwe,
+        owasp=rule.owasp,
+        engines=engines,
+    )
+
+
+def outcome_from_findings(
+    ctx: Context,
+    findings: Sequence[Finding],
+    *,
+    pass_message: str,
+    evidence: Sequence[Evidence] = (),
+) -> Outcome:
+    """Fail when an open finding reaches the threshold; lower ones are reported, not failing."""
+    threshold = ctx.config.severity_threshold
+    findings = ctx.finalize(findings)
+    failing = [
+        f for f in findings if f.state == "open" and f.severity.rank >= threshold.rank
+    ]
+    if failing:
+        return Outcome(
+            Status.FAIL,
+            f"{len(failing)} finding(s) at or above {threshold}",
+            tuple(evidence),
+            tuple(findings),
+        )
+    return Outcome(Status.PASS, pass_message, tuple(evidence), tuple(findings))

@@ -1,0 +1,111 @@
+"""Findings after the criteria: snippets, fingerprints, inline suppressions, the gate threshold.
+
+Suppression comments are read here, never obeyed by the engines, and every one is reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from gatekeeper.model import Finding, FindingState, Suppression, SuppressionKind
+
+MAX_SNIPPET = 200
+
+# `# gatekeeper: ignore[GK001, GK3602] reason` (also after // or --); the reason is required.
+_INLINE = re.compile(
+    r"(?:#|//|--|/\*)\s*gatekeeper:\s*ignore\[(?P<ids>[A-Za-z0-9_.,\s-]+)\]\s*(?:--|:|-)?\s*(?P<reason>[^*\n]*)"
+)
+_NOSEC = re.compile(r"#\s*nosec\b(?P<rest>[^\n]*)")
+_NOSEMGREP = re.compile(r"(?:#|//)\s*nosemgrep\b(?::\s*[\w.,-]+)?(?P<rest>[^\n]*)")
+
+
+def normalize(snippet: str) -> str:
+    return " ".join(snippet.split())
+
+
+def fingerprint(rule_id: str, path: str, symbol: str | None, snippet: str | None, occurrence: int) -> str:
+    """rule id + path + enclosing symbol + normalized snippet hash + occurrence index.
+
+    Line numbers are left out on purpose so that a finding keeps its fingerprint when code
+    above it moves; the occurrence index tells apart identical lines in one symbol.
+    """
+    snippet_hash = hashlib.sha256(normalize(snippet or "").encode()).hexdigest()[:16]
+    key = "\x1f".join((rule_id, path, symbol or "", snippet_hash, str(occurrence)))
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+
+def assign_fingerprints(findings: Sequence[Finding]) -> list[Finding]:
+    ordered = sorted(findings, key=lambda f: (f.sort_key(), f.message))
+    seen: Counter[tuple[str, str, str, str]] = Counter()
+    out = []
+    for f in ordered:
+        key = (f.rule_id, f.location.path, f.symbol or "", normalize(f.snippet or ""))
+        occurrence = seen[key]
+        seen[key] += 1
+        fp = fingerprint(f.rule_id, f.location.path, f.symbol, f.snippet, occurrence)
+        out.append(replace(f, fingerprint=fp))
+    return out
+
+
+def _clean_reason(text: str) -> str:
+    return text.strip().rstrip("*/").strip()[:200]
+
+
+def _suppression_for(finding: Finding, line_text: str) -> Suppression | None:
+    m = _INLINE.search(line_text)
+    if m:
+        ids = {i.strip() for i in m.group("ids").split(",")}
+        if finding.rule_id in ids or finding.criterion_id in ids:
+            reason = _clean_reason(m.group("reason"))
+            if reason:
+                return Suppression(SuppressionKind.INLINE, reason)
+    if "bandit" in finding.engines:
+        m = _NOSEC.search(line_text)
+        if m:
+            reason = _clean_reason(re.sub(r"^\s*B\d{3}(?:\s*,\s*B\d{3})*", "", m.group("rest")))
+            reason = reason.lstrip("-:# ").strip()
+            if reason:
+                return Suppression(SuppressionKind.NOSEC, reason)
+    if "semgrep" in finding.engines:
+        m = _NOSEMGREP.search(line_text)
+        if m:
+            reason = _clean_reason(m.group("rest")).lstrip("-:# ").strip()
+            if reason:
+                return Suppression(SuppressionKind.NOSEMGREP, reason)
+    return None
+
+
+def apply_inline_suppressions(
+    findings: Sequence[Finding], lines_of: Callable[[str], Sequence[str] | None]
+) -> list[Finding]:
+    """A comment on the finding's line, or alone on the line above, suppresses it with a reason.
+
+    A suppression without a reason is not honoured: the finding stays open.
+    """
+    out = []
+    for f in findings:
+        line = f.location.line
+        lines = lines_of(f.location.path) if line else None
+        if not lines or not line or line > len(lines):
+            out.append(f)
+            continue
+        candidates = [lines[line - 1]]
+        if line >= 2 and lines[line - 2].lstrip().startswith(("#", "//", "--", "/*")):
+            candidates.append(lines[line - 2])
+        sup = None
+        for text in candidates:
+            sup = _suppression_for(f, text)
+            if sup:
+                break
+        out.append(replace(f, state=FindingState.SUPPRESSED, suppression=sup) if sup else f)
+    return out
+
+
+def snippet_of(lines: Sequence[str] | None, line: int | None) -> str | None:
+    if not lines or not line or line > len(lines):
+        return None
+    return lines[line - 1].strip()[:MAX_SNIPPET]

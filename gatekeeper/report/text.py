@@ -1,0 +1,114 @@
+"""The terminal report: a table of gates and criteria, findings by phase, unanalyzed files."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from gatekeeper.model import FindingState, Report, Status
+from gatekeeper.report.safe import for_log
+
+_STYLE = {
+    Status.PASS: "green",
+    Status.FAIL: "bold red",
+    Status.ERROR: "yellow",
+    Status.NOT_APPLICABLE: "dim",
+    Status.SKIPPED: "dim",
+}
+_MAX_EVIDENCE = 3
+
+
+def _status(status: Status) -> Text:
+    return Text(status.value.upper(), style=_STYLE[status])
+
+
+def render(report: Report, *, color: bool = False, width: int = 120, verbose: bool = False) -> str:
+    buf = io.StringIO()
+    console = Console(
+        file=buf,
+        force_terminal=color,
+        no_color=not color,
+        width=width,
+        highlight=False,
+        emoji=False,
+        markup=False,
+    )
+    services = ", ".join(
+        f"{s.name} ({s.root}: {', '.join(s.names('framework') or s.names('language')) or '?'})"
+        for s in report.services
+    )
+    console.print(Text(f"gatekeeper {report.tool_version}", style="bold"))
+    console.print(Text(for_log(f"services: {services or 'none found'}")))
+
+    table = Table(show_lines=False, expand=False)
+    table.add_column("gate / criterion", overflow="fold")
+    table.add_column("status", no_wrap=True)
+    table.add_column("evidence / reason", overflow="fold")
+    for phase in report.phases:
+        note = f" (blocked by {', '.join(phase.blocked_by)})" if phase.blocked_by else ""
+        table.add_row(
+            Text(f"{phase.index}. {phase.name}{note}", style="bold"), _status(phase.status), ""
+        )
+        for crit in phase.criteria:
+            lines = [for_log(crit.message)] if crit.message else []
+            for ev in crit.evidence[:_MAX_EVIDENCE]:
+                where = f"{ev.path}:{ev.line}" if ev.line else ev.path
+                lines.append(for_log(f"{where} {ev.what}"))
+            if len(crit.evidence) > _MAX_EVIDENCE:
+                lines.append(f"... {len(crit.evidence) - _MAX_EVIDENCE} more")
+            table.add_row(f"   {crit.title}", _status(crit.status), "\n".join(lines))
+    console.print(table)
+
+    open_findings = [f for f in report.findings if f.state == FindingState.OPEN]
+    suppressed = [f for f in report.findings if f.state == FindingState.SUPPRESSED]
+    if report.findings:
+        console.print(Text(f"findings: {len(open_findings)} open, {len(suppressed)} suppressed", style="bold"))
+        for phase in report.phases:
+            mine = [f for f in report.findings if f.phase == phase.id]
+            if not mine:
+                continue
+            console.print(Text(f"  {phase.name}", style="bold"))
+            for f in mine:
+                loc = f.location
+                where = f"{loc.path}:{loc.line}" if loc.line else loc.path
+                state = f" [suppressed: {f.suppression.reason}]" if f.suppression else ""
+                console.print(
+                    Text(for_log(f"    {f.severity.value:<8} {f.rule_id} {where} {f.message}{state}"))
+                )
+    if report.unanalyzed:
+        console.print(Text(f"unanalyzed files: {len(report.unanalyzed)}", style="bold"))
+        shown = report.unanalyzed if verbose else report.unanalyzed[:20]
+        for u in shown:
+            console.print(Text(for_log(f"    {u.path} ({u.engine}): {u.reason}")))
+        if len(shown) < len(report.unanalyzed):
+            console.print(f"    ... {len(report.unanalyzed) - len(shown)} more (-v shows all)")
+    if verbose and report.engines:
+        console.print(Text("engines:", style="bold"))
+        for run in report.engines:
+            state = "ok" if run.ok else f"FAILED: {run.message}"
+            console.print(
+                Text(for_log(
+                    f"    {run.engine} {run.version or ''}: scanned {run.files_scanned} of "
+                    f"{run.files_expected} files, {state}"
+                ))
+            )
+    if report.timings:
+        console.print(
+            "timings: " + ", ".join(f"{name} {secs:.2f}s" for name, secs in report.timings)
+        )
+
+    verdict = report.verdict.value.upper()
+    extra = "" if report.complete else " (incomplete: some criteria could not be evaluated)"
+    causes = f"; root causes: {', '.join(report.root_causes)}" if report.root_causes else ""
+    console.print(
+        Text(f"verdict: {verdict}{extra}{causes}", style="bold red" if verdict == "FAIL" else "bold")
+    )
+    if report.remediation.status.value == "open":
+        console.print(
+            f"remediation: security gate failed; return to phase 3 "
+            f"(iteration {report.remediation.iteration} of {report.remediation.max_iterations})"
+        )
+    return buf.getvalue()
