@@ -259,20 +259,32 @@ _DETECTED_KEYS = {
     "auth_method": "auth",
     "deployment_target": "deployment",
 }
+# Detected names (stack.DETECTION_NAMES) -> the seed's values. Libraries that serve several
+# methods (fastapi-security, spring-security) decide nothing on their own.
 _AUTH_LIBS = {
     "pyjwt": "jwt",
     "python-jose": "jwt",
     "jsonwebtoken": "jwt",
     "golang-jwt": "jwt",
     "jjwt": "jwt",
+    "flask-jwt-extended": "jwt",
+    "djangorestframework-simplejwt": "jwt",
+    "fastapi-users": "jwt",
+    "express-jwt": "jwt",
+    "jose": "jwt",
+    "nestjs-jwt": "jwt",
+    "fastify-jwt": "jwt",
     "authlib": "oauth2",
     "passport": "oauth2",
+    "oauth2": "oauth2",
     "spring-security-oauth2": "oauth2",
     "flask-login": "session",
     "django-auth": "session",
     "express-session": "session",
     "gorilla-sessions": "session",
 }
+_DEPLOYMENTS = {"docker-compose": "docker", "terraform": None}
+_FRAMEWORK_STACKS = {"spring-boot": "spring"}
 
 
 def detected_value(key: str, services: Sequence[Service]) -> str | None:
@@ -282,13 +294,20 @@ def detected_value(key: str, services: Sequence[Service]) -> str | None:
         for s in services:
             for lang in s.names("language"):
                 for fw in s.names("framework"):
-                    stack = f"{'node' if lang in ('javascript', 'typescript') else lang}-{fw}"
+                    prefix = {"javascript": "node", "typescript": "node", "kotlin": "java"}
+                    fw_name = _FRAMEWORK_STACKS.get(fw, fw)
+                    stack = f"{prefix.get(lang, lang)}-{fw_name}"
                     if stack in TECH_STACKS:
                         names.add(stack)
     elif key in _DETECTED_KEYS:
         for s in services:
             for name in s.names(_DETECTED_KEYS[key]):
-                names.add(_AUTH_LIBS.get(name, name) if key == "auth_method" else name)
+                if key == "auth_method":
+                    names.add(_AUTH_LIBS.get(name, name))
+                elif key == "deployment_target":
+                    names.add(_DEPLOYMENTS.get(name, name) or "")
+                else:
+                    names.add(name)
         allowed = {
             "database": DATABASES,
             "api_style": API_STYLES,

@@ -3,6 +3,8 @@
     GatekeeperError
     ├── UsageError            bad command-line use                      -> exit 2
     ├── ConfigError           invalid or ambiguous configuration        -> exit 2
+    ├── DataFormatError       invalid YAML/JSON in the target (yamlsafe) -> a finding naming the file
+    │   └── YamlError
     ├── EngineError           an analyzer failed as a whole             -> criteria become `error`
     │   ├── EngineTimeout
     │   └── EngineOutputError (missing or invalid output, unexpected exit)
