@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gatekeeper.model import Evidence, Status
+from gatekeeper.repo import display_path
 from gatekeeper.phases.base import (
     Context,
     Fact,
@@ -14,6 +15,7 @@ from gatekeeper.phases.base import (
 )
 
 PHASE_ID = "validation"
+SCAN_ENGINES = frozenset({"bandit", "semgrep"})
 GATED_PHASES = (
     "api_design",
     "database",
@@ -65,6 +67,16 @@ def security_scan_finds_nothing_open(ctx: Context) -> Outcome:
         )
     if not ctx.engine_runs:
         return Outcome(Status.ERROR, "no scanner ran: the repository has no file to scan")
+    missed = sorted({u.path for u in ctx.unanalyzed if u.engine in SCAN_ENGINES})
+    if missed:
+        shown = ", ".join(display_path(p) for p in missed[:5])
+        more = f" and {len(missed) - 5} more" if len(missed) > 5 else ""
+        return Outcome(
+            Status.ERROR,
+            f"{len(missed)} file(s) could not be scanned ({shown}{more}); a file no scanner "
+            "read is not a clean file. Fix them, or exclude them in [tool.gatekeeper]",
+            findings=tuple(ctx.finalize(ctx.engine_findings)),
+        )
     evidence = tuple(
         Evidence(".", None, f"{run.engine} {run.version or ''}".strip()
                  + f" scanned {run.files_scanned} of {run.files_expected} files")

@@ -1,0 +1,103 @@
+"""Outside tools' rule ids mapped to gatekeeper's, in one written-out table.
+
+bandit's B<nnn> becomes GK3<nnn> (phase 3 numbering); gatekeeper's semgrep rules get GK39nn.
+An id missing from these tables is reported under its own fallback id, never dropped.
+"""
+
+from __future__ import annotations
+
+BANDIT: dict[str, tuple[str, str]] = {
+    "B101": ("GK3101", "assert-used"),
+    "B102": ("GK3102", "exec-used"),
+    "B103": ("GK3103", "set-bad-file-permissions"),
+    "B104": ("GK3104", "hardcoded-bind-all-interfaces"),
+    "B105": ("GK3105", "hardcoded-password-string"),
+    "B106": ("GK3106", "hardcoded-password-funcarg"),
+    "B107": ("GK3107", "hardcoded-password-default"),
+    "B108": ("GK3108", "hardcoded-tmp-directory"),
+    "B110": ("GK3110", "try-except-pass"),
+    "B112": ("GK3112", "try-except-continue"),
+    "B113": ("GK3113", "request-without-timeout"),
+    "B201": ("GK3201", "flask-debug-true"),
+    "B202": ("GK3202", "tarfile-unsafe-members"),
+    "B301": ("GK3301", "pickle"),
+    "B302": ("GK3302", "marshal"),
+    "B303": ("GK3303", "md5"),
+    "B304": ("GK3304", "ciphers"),
+    "B305": ("GK3305", "cipher-modes"),
+    "B306": ("GK3306", "mktemp-q"),
+    "B307": ("GK3307", "eval"),
+    "B308": ("GK3308", "mark-safe"),
+    "B310": ("GK3310", "urllib-urlopen"),
+    "B311": ("GK3311", "random"),
+    "B312": ("GK3312", "telnetlib"),
+    "B313": ("GK3313", "xml-bad-cElementTree"),
+    "B314": ("GK3314", "xml-bad-ElementTree"),
+    "B315": ("GK3315", "xml-bad-expatreader"),
+    "B316": ("GK3316", "xml-bad-expatbuilder"),
+    "B317": ("GK3317", "xml-bad-sax"),
+    "B318": ("GK3318", "xml-bad-minidom"),
+    "B319": ("GK3319", "xml-bad-pulldom"),
+    "B321": ("GK3321", "ftplib"),
+    "B323": ("GK3323", "unverified-context"),
+    "B324": ("GK3324", "hashlib-insecure-functions"),
+    "B401": ("GK3401", "import-telnetlib"),
+    "B402": ("GK3402", "import-ftplib"),
+    "B403": ("GK3403", "import-pickle"),
+    "B404": ("GK3404", "import-subprocess"),
+    "B405": ("GK3405", "import-xml-etree"),
+    "B406": ("GK3406", "import-xml-sax"),
+    "B407": ("GK3407", "import-xml-expat"),
+    "B408": ("GK3408", "import-xml-minidom"),
+    "B409": ("GK3409", "import-xml-pulldom"),
+    "B411": ("GK3411", "import-xmlrpclib"),
+    "B412": ("GK3412", "import-httpoxy"),
+    "B413": ("GK3413", "import-pycrypto"),
+    "B415": ("GK3415", "import-pyghmi"),
+    "B501": ("GK3501", "request-with-no-cert-validation"),
+    "B502": ("GK3502", "ssl-with-bad-version"),
+    "B503": ("GK3503", "ssl-with-bad-defaults"),
+    "B504": ("GK3504", "ssl-with-no-version"),
+    "B505": ("GK3505", "weak-cryptographic-key"),
+    "B506": ("GK3506", "yaml-load"),
+    "B507": ("GK3507", "ssh-no-host-key-verification"),
+    "B508": ("GK3508", "snmp-insecure-version"),
+    "B509": ("GK3509", "snmp-weak-cryptography"),
+    "B601": ("GK3601", "paramiko-calls"),
+    "B602": ("GK3602", "subprocess-popen-with-shell-equals-true"),
+    "B603": ("GK3603", "subprocess-without-shell-equals-true"),
+    "B604": ("GK3604", "any-other-function-with-shell-equals-true"),
+    "B605": ("GK3605", "start-process-with-a-shell"),
+    "B606": ("GK3606", "start-process-with-no-shell"),
+    "B607": ("GK3607", "start-process-with-partial-path"),
+    "B608": ("GK3608", "hardcoded-sql-expressions"),
+    "B609": ("GK3609", "linux-commands-wildcard-injection"),
+    "B610": ("GK3610", "django-extra-used"),
+    "B611": ("GK3611", "django-rawsql-used"),
+    "B612": ("GK3612", "logging-config-insecure-listen"),
+    "B613": ("GK3613", "trojansource"),
+    "B614": ("GK3614", "pytorch-load"),
+    "B615": ("GK3615", "huggingface-unsafe-download"),
+    "B701": ("GK3701", "jinja2-autoescape-false"),
+    "B702": ("GK3702", "use-of-mako-templates"),
+    "B703": ("GK3703", "django-mark-safe"),
+    "B704": ("GK3704", "markupsafe-markup-xss"),
+}
+
+SEMGREP: dict[str, tuple[str, str]] = {
+    "gk-js-hardcoded-secret": ("GK3901", "js-hardcoded-secret"),
+    "gk-js-hardcoded-db-url": ("GK3902", "js-hardcoded-db-url"),
+    "gk-go-hardcoded-secret": ("GK3903", "go-hardcoded-secret"),
+    "gk-java-hardcoded-secret": ("GK3904", "java-hardcoded-secret"),
+}
+
+UNMAPPED_BANDIT = "GK3999"
+UNMAPPED_SEMGREP = "GK3998"
+
+
+def bandit_rule(test_id: str, test_name: str) -> tuple[str, str]:
+    return BANDIT.get(test_id, (UNMAPPED_BANDIT, f"bandit-{test_id}-{test_name}"))
+
+
+def semgrep_rule(check_id: str) -> tuple[str, str]:
+    return SEMGREP.get(check_id, (UNMAPPED_SEMGREP, f"semgrep-{check_id}"))

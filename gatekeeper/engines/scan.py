@@ -1,0 +1,191 @@
+"""The security scan: bandit on Python and one semgrep run on JS/TS, Go and Java, concurrently.
+
+Engine results become gatekeeper findings through the written-out table in rulemap.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from gatekeeper.engines import bandit, rulemap, semgrep
+from gatekeeper.errors import EngineError
+from gatekeeper.model import (
+    Confidence,
+    EngineRun,
+    Finding,
+    Location,
+    Severity,
+    Unanalyzed,
+)
+from gatekeeper.phases.base import Rule, make_finding
+from gatekeeper.repo import RepoIndex
+
+CRITERION = "validation.security_scan_passed"
+PHASE = "validation"
+BANDIT_LANGUAGES = frozenset({"python"})
+SEMGREP_LANGUAGES = frozenset({"javascript", "typescript", "go", "java"})
+
+_BANDIT_LEVEL = {"LOW": Severity.LOW, "MEDIUM": Severity.MEDIUM, "HIGH": Severity.HIGH}
+_BANDIT_CONFIDENCE = {"LOW": Confidence.LOW, "MEDIUM": Confidence.MEDIUM, "HIGH": Confidence.HIGH}
+_SEMGREP_LEVEL = {
+    "INFO": Severity.INFO,
+    "LOW": Severity.LOW,
+    "WARNING": Severity.MEDIUM,
+    "MEDIUM": Severity.MEDIUM,
+    "ERROR": Severity.HIGH,
+    "HIGH": Severity.HIGH,
+    "CRITICAL": Severity.CRITICAL,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOutcome:
+    runs: tuple[EngineRun, ...]
+    findings: tuple[Finding, ...]
+    unanalyzed: tuple[Unanalyzed, ...]
+
+
+def is_test_file(path: str) -> bool:
+    p = PurePosixPath(path)
+    return (
+        p.name.startswith("test_")
+        or p.name.endswith("_test.py")
+        or p.name == "conftest.py"
+        or any(part in ("tests", "test", "testing") for part in p.parts[:-1])
+    )
+
+
+def _cwe(number: int | None) -> tuple[str, ...]:
+    return (f"CWE-{number}",) if number else ()
+
+
+def _semgrep_cwe(values: Sequence[str]) -> tuple[str, ...]:
+    out = []
+    for v in values:
+        head = v.split(":", 1)[0].strip()
+        if head.startswith("CWE-") and head[4:].isdigit():
+            out.append(head)
+    return tuple(out)
+
+
+def bandit_findings(run: bandit.BanditRun) -> list[Finding]:
+    out = []
+    for issue in run.issues:
+        # assert in tests is how tests are written, not a vulnerability.
+        if issue.test_id == "B101" and is_test_file(issue.path):
+            continue
+        rule_id, name = rulemap.bandit_rule(issue.test_id, issue.test_name)
+        rule = Rule(
+            rule_id,
+            name,
+            CRITERION,
+            _BANDIT_LEVEL.get(issue.severity.upper(), Severity.MEDIUM),
+            _BANDIT_CONFIDENCE.get(issue.confidence.upper(), Confidence.MEDIUM),
+            issue.text,
+            "",
+            cwe=_cwe(issue.cwe),
+        )
+        out.append(
+            make_finding(
+                rule,
+                Location(issue.path, issue.line, issue.col, issue.line, issue.end_col),
+                f"{issue.text} (bandit {issue.test_id})",
+                phase=PHASE,
+                engines=("bandit",),
+            )
+        )
+    return out
+
+
+def semgrep_findings(run: semgrep.SemgrepRun) -> list[Finding]:
+    out = []
+    for m in run.matches:
+        rule_id, name = rulemap.semgrep_rule(m.check_id)
+        confidence = (m.confidence or "MEDIUM").upper()
+        rule = Rule(
+            rule_id,
+            name,
+            CRITERION,
+            _SEMGREP_LEVEL.get(m.severity.upper(), Severity.MEDIUM),
+            _BANDIT_CONFIDENCE.get(confidence, Confidence.MEDIUM),
+            m.message,
+            "",
+            cwe=_semgrep_cwe(m.cwe),
+            owasp=tuple(m.owasp),
+        )
+        first_sentence = m.message.split(". ")[0].rstrip(".")
+        out.append(
+            make_finding(
+                rule,
+                Location(m.path, m.line, m.column, m.end_line, m.end_column),
+                f"{first_sentence} ({m.check_id})",
+                phase=PHASE,
+                engines=("semgrep",),
+            )
+        )
+    return out
+
+
+def run_all(
+    root: Path,
+    index: RepoIndex,
+    *,
+    jobs: int,
+    timeout: float,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> ScanOutcome:
+    py_files = [e.path for e in index.files if e.language in BANDIT_LANGUAGES]
+    sg_files = [e.path for e in index.files if e.language in SEMGREP_LANGUAGES]
+    runs: list[EngineRun] = []
+    findings: list[Finding] = []
+    unanalyzed: list[Unanalyzed] = []
+    total = int(bool(py_files)) + int(bool(sg_files))
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress("scanning", done, total)
+
+    def do_bandit() -> None:
+        try:
+            run = bandit.run_bandit(root, py_files, timeout=timeout, jobs=jobs)
+        except EngineError as exc:
+            runs.append(EngineRun("bandit", bandit.version(), False, len(py_files), 0, exc.detail))
+        else:
+            runs.append(run.engine_run())
+            findings.extend(bandit_findings(run))
+            unanalyzed.extend(run.unanalyzed)
+        tick()
+
+    def do_semgrep() -> None:
+        try:
+            run = semgrep.run_semgrep(
+                root,
+                sg_files,
+                rules=semgrep.default_rules(),
+                timeout=timeout,
+                max_target_bytes=max((e.size for e in index.files), default=0) + 1,
+                jobs=jobs,
+            )
+        except EngineError as exc:
+            runs.append(EngineRun("semgrep", semgrep.version(), False, len(sg_files), 0, exc.detail))
+        else:
+            runs.append(run.engine_run())
+            findings.extend(semgrep_findings(run))
+            unanalyzed.extend(run.unanalyzed)
+        tick()
+
+    work = ([do_bandit] if py_files else []) + ([do_semgrep] if sg_files else [])
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for fut in [pool.submit(fn) for fn in work]:
+            fut.result()
+    return ScanOutcome(
+        tuple(sorted(runs, key=lambda r: r.engine)),
+        tuple(sorted(findings, key=Finding.sort_key)),
+        tuple(sorted(set(unanalyzed))),
+    )

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import jsonschema
+import pytest
+
+from gatekeeper.model import (
+    ConfigValue,
+    Confidence,
+    CriterionResult,
+    Detection,
+    EngineRun,
+    Evidence,
+    Finding,
+    FindingState,
+    Location,
+    PhaseResult,
+    Remediation,
+    RemediationStatus,
+    Report,
+    Service,
+    Severity,
+    Status,
+    Suppression,
+    SuppressionKind,
+    Unanalyzed,
+    ValueSource,
+    Verdict,
+)
+from gatekeeper.phases import ALL_PHASES
+from gatekeeper.report import jsonout, text
+from gatekeeper.report.safe import clean, for_log
+
+SCHEMA = json.loads(resources.files("gatekeeper").joinpath("schema/report.schema.json").read_text())
+
+HOSTILE = "evil\n\x1b[31mname\r::set-output name=x::y"
+
+
+def sample_report() -> Report:
+    finding = Finding(
+        rule_id="GK001",
+        criterion_id="requirements.repository_analyzable",
+        phase="requirements",
+        severity=Severity.MEDIUM,
+        confidence=Confidence.HIGH,
+        message=f"link {HOSTILE} leaves the repository",
+        location=Location(HOSTILE, 3, 1),
+        fingerprint="0" * 32,
+        snippet="x = 1",
+        cwe=("CWE-59",),
+        state=FindingState.SUPPRESSED,
+        suppression=Suppression(SuppressionKind.INLINE, "vendored"),
+    )
+    phases = tuple(
+        PhaseResult(
+            p.index,
+            p.id,
+            p.name,
+            Status.FAIL if p.index == 0 else Status.ERROR,
+            ("requirements",) if p.index else (),
+            (),
+            tuple(
+                CriterionResult(
+                    c.id,
+                    c.title,
+                    Status.FAIL if p.index == 0 else Status.ERROR,
+                    "msg",
+                    (Evidence("a.py", 3, "seen"),),
+                    (finding.fingerprint,) if p.index == 0 else (),
+                )
+                for c in p.criteria
+            ),
+        )
+        for p in ALL_PHASES
+    )
+    return Report(
+        schema_version="1.0",
+        tool_version="0.1.0",
+        verdict=Verdict.FAIL,
+        complete=False,
+        phases=phases,
+        findings=(finding,),
+        unanalyzed=(Unanalyzed("big.py", "too large", "index"),),
+        remediation=Remediation(RemediationStatus.NOT_NEEDED, None, 0, 2),
+        services=(
+            Service(
+                ".",
+                "svc",
+                ("pyproject.toml",),
+                (
+                    Detection(
+                        "framework", "fastapi", (Evidence("pyproject.toml", 4, "dependency"),)
+                    ),
+                ),
+            ),
+        ),
+        config=(ConfigValue("database", "postgresql", ValueSource.DEFAULT),),
+        root_causes=("requirements",),
+        engines=(EngineRun("bandit", "1.9.4", True, 3, 3),),
+    )
+
+
+def test_json_matches_the_schema() -> None:
+    data = json.loads(jsonout.render(sample_report()))
+    jsonschema.validate(data, SCHEMA)
+    assert [p["id"] for p in data["phases"]] == [p.id for p in ALL_PHASES]
+
+
+def test_schema_rejects_an_unknown_status() -> None:
+    data = json.loads(jsonout.render(sample_report()))
+    data["phases"][0]["status"] = "ok"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, SCHEMA)
+
+
+def test_json_escapes_target_text() -> None:
+    rendered = jsonout.render(sample_report())
+    data = json.loads(rendered)
+    path = data["findings"][0]["location"]["path"]
+    assert "\n" not in path and "\x1b" not in path and "\r" not in path
+    assert path.startswith("evil\\x0a\\x1b[31mname")
+
+
+def test_json_is_byte_stable() -> None:
+    assert jsonout.render(sample_report()) == jsonout.render(sample_report())
+    assert "timings" not in jsonout.to_dict(sample_report())
+
+
+def test_text_report_shows_gates_findings_and_verdict() -> None:
+    out = text.render(sample_report(), verbose=True)
+    assert "0. Requirements Clarification" in out
+    assert "GK001" in out
+    assert "suppressed: vendored" in out
+    assert "big.py (index): too large" in out
+    assert "verdict: FAIL (incomplete" in out
+    assert "bandit 1.9.4: scanned 3 of 3 files, ok" in out
+    assert "\x1b" not in out
+    assert "::set-output" not in out
+
+
+def test_clean_truncates_and_escapes() -> None:
+    assert clean("a" * 3000).endswith("[1000 more characters]")
+    assert clean("a\u2028b") == "a\\u2028b"
+    assert "::" not in for_log("::error::x")
