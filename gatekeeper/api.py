@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -110,9 +109,9 @@ def _finalizer(
 
     def finalize(findings: Sequence[Finding]) -> list[Finding]:
         filled = [
-            f if f.snippet is not None else replace(
-                f, snippet=policy.snippet_of(lines_of(f.location.path), f.location.line)
-            )
+            f
+            if f.snippet is not None
+            else replace(f, snippet=policy.snippet_of(lines_of(f.location.path), f.location.line))
             for f in findings
             if _wanted(f, select, ignore)
         ]
@@ -128,8 +127,7 @@ def _evaluate(criterion: Criterion, phase: Phase, ctx: Context, enabled: bool) -
     if criterion.check is None:
         return Outcome(
             Status.ERROR,
-            f"not implemented: this criterion's analyzer is planned ({criterion.planned_in}); "
-            "gatekeeper never passes what it has not checked",
+            f"not implemented yet (planned in {criterion.planned_in}); never passed unchecked",
         )
     missing = [f for f in criterion.consumes if f in ctx.fact_errors]
     if missing:
@@ -138,8 +136,10 @@ def _evaluate(criterion: Criterion, phase: Phase, ctx: Context, enabled: bool) -
         )
     try:
         return criterion.check(ctx)
-    except Exception as exc:  # noqa: BLE001 - one broken criterion must not stop the audit
-        return Outcome(Status.ERROR, f"internal error in {criterion.id}: {type(exc).__name__}: {exc}")
+    except Exception as exc:
+        return Outcome(
+            Status.ERROR, f"internal error in {criterion.id}: {type(exc).__name__}: {exc}"
+        )
 
 
 def phase_status(statuses: Sequence[Status]) -> Status:
@@ -160,7 +160,7 @@ def _collect_facts(
     max_bytes = {e.path: e.size for e in index.files}
     tasks = [
         Task(
-            root=str(root),
+            root=str(index.root),
             path=e.path,
             language=e.language or "",
             max_bytes=max(max_bytes[e.path], 1),
@@ -173,8 +173,10 @@ def _collect_facts(
         return {}, []
     cb = (lambda done, total: progress("parsing", done, total)) if progress else None
     with WorkerPool(jobs=opts.jobs, timeout=opts.task_timeout) as pool:
-        result = pool.run(root, tasks, progress=cb)
-    facts = {path: dict(r.facts) for path, r in result.results.items()}
+        result = pool.run(index.root, tasks, progress=cb)
+    facts: dict[str, dict[str, object]] = {
+        path: dict(r.facts) for path, r in result.results.items()
+    }
     return facts, list(result.unanalyzed)
 
 
@@ -238,16 +240,23 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
         stack = detect_services([e.path for e in index.files], read_text, _imports_of(file_facts))
         services = stack.services
         stack_problems = tuple(
-            Unanalyzed(p.path, p.message, "stack") for p in sorted(stack.problems, key=lambda p: (p.path, p.line or 0))
+            Unanalyzed(p.path, p.message, "stack")
+            for p in sorted(stack.problems, key=lambda p: (p.path, p.line or 0))
         )
-    except Exception as exc:  # noqa: BLE001 - the stack fact errors; the audit goes on
+    except Exception as exc:
         fact_errors[Fact.STACK] = f"stack detection failed: {type(exc).__name__}: {exc}"
     lap("stack")
 
     engine_runs: tuple[EngineRun, ...] = ()
     engine_findings: tuple[Finding, ...] = ()
     if opts.engines:
-        outcome = scan.run_all(root, index, jobs=opts.jobs or os.cpu_count() or 2, timeout=opts.engine_timeout, progress=progress)
+        outcome = scan.run_all(
+            root,
+            index,
+            jobs=opts.jobs or os.cpu_count() or 2,
+            timeout=opts.engine_timeout,
+            progress=progress,
+        )
         engine_runs, engine_findings = outcome.runs, outcome.findings
         unanalyzed.extend(outcome.unanalyzed)
     lap("engines")
@@ -306,7 +315,8 @@ def evaluate(
         status = phase_status([c.status for c in crits])
         if pid == phase_graph.LAST:
             blocked = tuple(
-                p for p in phase_graph.depends_on(graph, pid)
+                p
+                for p in phase_graph.depends_on(graph, pid)
                 if p in results and results[p].status == Status.ERROR
             )
         else:

@@ -19,8 +19,9 @@ import click
 from gatekeeper import __version__, api
 from gatekeeper import config as cfg
 from gatekeeper import graph as phase_graph
+from gatekeeper.engines import rulemap
 from gatekeeper.errors import ConfigError, GatekeeperError, UsageError
-from gatekeeper.model import Severity, Verdict
+from gatekeeper.model import PhaseResult, Severity, Verdict
 from gatekeeper.phases import ALL_PHASES, CORE_RULES, all_criteria
 from gatekeeper.report import jsonout, text
 from gatekeeper.report.safe import clean
@@ -109,7 +110,7 @@ def run_guarded(fn: Callable[[], int]) -> NoReturn:
         _fail(f"configuration: {exc}", EXIT_USAGE)
     except GatekeeperError as exc:
         _fail(str(exc), EXIT_INCOMPLETE)
-    except Exception as exc:  # noqa: BLE001 - the boundary
+    except Exception as exc:
         if os.environ.get("GATEKEEPER_DEBUG"):
             traceback.print_exc()
         _fail(
@@ -128,21 +129,83 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS), help="Report format (repeatable).")
-@click.option("--output", "outputs", multiple=True, metavar="[FORMAT=]PATH", help="Write a format to a file (repeatable as FORMAT=PATH).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="Use this policy file instead of the repository's own (CI: the base branch's).")
-@click.option("--select", multiple=True, metavar="ID", help="Report only these rule or criterion ids (repeatable, comma-separated).")
-@click.option("--ignore", "ignore_ids", multiple=True, metavar="ID", help="Drop these rule or criterion ids (repeatable, comma-separated).")
-@click.option("--phase", "phases", multiple=True, type=click.Choice(cfg.PHASE_IDS), help="Evaluate only these phases (repeatable); the others are reported as skipped.")
-@click.option("--fail-on", type=click.Choice([s.value for s in Severity]), help="Lowest finding severity that fails a gate (default: severity_threshold, medium).")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when a gate fails (errors still exit 2 or 3).")
-@click.option("--allow-incomplete", is_flag=True, help="Let the verdict of what was analyzed decide the exit code when some criteria are in error.")
-@click.option("--show-config", is_flag=True, help="Print the effective configuration with the source of each value, then exit.")
-@click.option("--no-engines", is_flag=True, help="Skip bandit and semgrep (the security scan criterion then reports error).")
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Worker processes (default: CPU count).")
-@click.option("--timings", is_flag=True, help="Add stage durations to the report (makes output non-deterministic).")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors; the exit code tells the verdict.")
-@click.option("-v", "--verbose", is_flag=True, help="Show per-engine statistics and every unanalyzed file.")
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(FORMATS),
+    help="Report format (repeatable).",
+)
+@click.option(
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="[FORMAT=]PATH",
+    help="Write a format to a file (repeatable as FORMAT=PATH).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Use this policy file instead of the repository's own (CI: the base branch's).",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="ID",
+    help="Report only these rule or criterion ids (repeatable, comma-separated).",
+)
+@click.option(
+    "--ignore",
+    "ignore_ids",
+    multiple=True,
+    metavar="ID",
+    help="Drop these rule or criterion ids (repeatable, comma-separated).",
+)
+@click.option(
+    "--phase",
+    "phases",
+    multiple=True,
+    type=click.Choice(cfg.PHASE_IDS),
+    help="Evaluate only these phases (repeatable); the others are reported as skipped.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice([s.value for s in Severity]),
+    help="Lowest finding severity that fails a gate (default: severity_threshold, medium).",
+)
+@click.option(
+    "--exit-zero", is_flag=True, help="Exit 0 even when a gate fails (errors still exit 2 or 3)."
+)
+@click.option(
+    "--allow-incomplete",
+    is_flag=True,
+    help="When some criteria are in error, let the verdict of what was analyzed decide.",
+)
+@click.option(
+    "--show-config",
+    is_flag=True,
+    help="Print the effective configuration with the source of each value, then exit.",
+)
+@click.option(
+    "--no-engines",
+    is_flag=True,
+    help="Skip bandit and semgrep (the security scan criterion then reports error).",
+)
+@click.option(
+    "--jobs", "-j", type=click.IntRange(1, 64), help="Worker processes (default: CPU count)."
+)
+@click.option(
+    "--timings",
+    is_flag=True,
+    help="Add stage durations to the report (makes output non-deterministic).",
+)
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Print nothing but errors; the exit code tells the verdict."
+)
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Show per-engine statistics and every unanalyzed file."
+)
 def audit(
     path: Path,
     formats: tuple[str, ...],
@@ -192,7 +255,9 @@ def audit(
         for fmt, out in targets:
             if out is None and quiet:
                 continue
-            rendered = _render(fmt, result, color=out is None and _color(sys.stdout), verbose=verbose)
+            rendered = _render(
+                fmt, result, color=out is None and _color(sys.stdout), verbose=verbose
+            )
             if out is None:
                 click.echo(rendered, nl=False)
             else:
@@ -208,18 +273,26 @@ def audit(
 
 
 @cli.command("graph")
-@click.argument("path", required=False, type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(("text", "mermaid")), default="text", show_default=True)
+@click.argument(
+    "path", required=False, type=click.Path(file_okay=False, exists=True, path_type=Path)
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(("text", "mermaid")), default="text", show_default=True
+)
 @click.option("--no-engines", is_flag=True, help="With PATH: skip bandit and semgrep.")
 def graph_cmd(path: Path | None, fmt: str, no_engines: bool) -> None:
     """Print the phase dependency graph; with PATH, coloured by that repository's results."""
 
     def run() -> int:
         graph = phase_graph.build(ALL_PHASES)
-        results = ()
+        results: tuple[PhaseResult, ...] = ()
         if path is not None:
             results = api.audit(path, api.Options(engines=not no_engines)).report.phases
-        out = phase_graph.mermaid(graph, results) if fmt == "mermaid" else phase_graph.text(graph, results)
+        out = (
+            phase_graph.mermaid(graph, results)
+            if fmt == "mermaid"
+            else phase_graph.text(graph, results)
+        )
         click.echo(out, nl=False)
         return EXIT_PASS
 
@@ -229,7 +302,7 @@ def graph_cmd(path: Path | None, fmt: str, no_engines: bool) -> None:
 @cli.command()
 @click.argument("ident")
 def explain(ident: str) -> None:
-    """Explain a criterion id (e.g. requirements.repository_analyzable) or a rule id (e.g. GK001)."""
+    """Explain a criterion id (requirements.repository_analyzable) or a rule id (GK001)."""
 
     def run() -> int:
         for c in all_criteria():
@@ -250,6 +323,14 @@ def explain(ident: str) -> None:
                 if r.cwe:
                     click.echo(f"cwe: {', '.join(r.cwe)}")
                 return EXIT_PASS
+        for table, engine in ((rulemap.BANDIT, "bandit"), (rulemap.SEMGREP, "semgrep")):
+            for source_id, (rule_id, name) in table.items():
+                if ident in (rule_id, source_id):
+                    click.echo(f"{rule_id} {name}: {engine} {source_id}, reported under criterion")
+                    click.echo(
+                        "validation.security_scan_passed; severity and CWE come from the engine"
+                    )
+                    return EXIT_PASS
         raise UsageError(f"unknown id {ident!r}; `gatekeeper explain` takes a criterion or rule id")
 
     run_guarded(run)
@@ -273,7 +354,11 @@ def init(path: Path, force: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="gatekeeper", standalone_mode=False)
+        cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="gatekeeper",
+            standalone_mode=False,
+        )
     except click.exceptions.Abort:
         click.echo("gatekeeper: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)

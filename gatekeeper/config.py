@@ -1,6 +1,6 @@
 """Configuration: `[tool.gatekeeper]` in pyproject.toml, or gatekeeper.toml / .gatekeeper.toml.
 
-Discovery never looks above the audited root; `--config PATH` replaces it (the trusted policy in CI).
+Discovery never looks above the audited root; `--config PATH` replaces it (trusted policy).
 """
 
 from __future__ import annotations

@@ -1,14 +1,14 @@
 """gatekeeper's exception tree; the CLI maps each branch to one exit code.
 
-    GatekeeperError
-    ├── UsageError            bad command-line use                      -> exit 2
-    ├── ConfigError           invalid or ambiguous configuration        -> exit 2
-    ├── DataFormatError       invalid YAML/JSON in the target (yamlsafe) -> a finding naming the file
-    │   └── YamlError
-    ├── EngineError           an analyzer failed as a whole             -> criteria become `error`
-    │   ├── EngineTimeout
-    │   └── EngineOutputError (missing or invalid output, unexpected exit)
-    └── UnsafePathError       a path that would leave the audited root
+GatekeeperError
+├── UsageError            bad command-line use                      -> exit 2
+├── ConfigError           invalid or ambiguous configuration        -> exit 2
+├── DataFormatError       invalid YAML/JSON in the target (yamlsafe) -> a finding naming the file
+│   └── YamlError
+├── EngineError           an analyzer failed as a whole             -> criteria become `error`
+│   ├── EngineTimeout
+│   └── EngineOutputError (missing or invalid output, unexpected exit)
+└── UnsafePathError       a path that would leave the audited root
 """
 
 from __future__ import annotations

@@ -85,7 +85,9 @@ def mermaid(graph: nx.DiGraph, results: Sequence[PhaseResult] = ()) -> str:
         if node in by_id:
             label += f": {by_id[node].status.value}"
         lines.append(f'    {node}["{label}"]')
-    for a, b in sorted(graph.edges, key=lambda e: (graph.nodes[e[0]]["index"], graph.nodes[e[1]]["index"])):
+    for a, b in sorted(
+        graph.edges, key=lambda e: (graph.nodes[e[0]]["index"], graph.nodes[e[1]]["index"])
+    ):
         lines.append(f"    {a} -->|{graph.edges[a, b]['fact']}| {b}")
     if by_id:
         lines += [
@@ -107,7 +109,6 @@ def text(graph: nx.DiGraph, results: Sequence[PhaseResult] = ()) -> str:
         deps = ", ".join(depends_on(graph, node)) or "-"
         status = f"  [{by_id[node].status.value}]" if node in by_id else ""
         lines.append(
-            f"{graph.nodes[node]['index']}. {graph.nodes[node]['name']} ({node})"
-            f"{status}  <- {deps}"
+            f"{graph.nodes[node]['index']}. {graph.nodes[node]['name']} ({node}){status}  <- {deps}"
         )
     return "\n".join(lines) + "\n"

@@ -59,7 +59,9 @@ def write_starter(root: Path, *, force: bool = False) -> Path:
         text = pyproject.read_text(encoding="utf-8")
         if _SECTION.search(text):
             if not force:
-                raise UsageError(f"{pyproject} already has [tool.gatekeeper]; use --force to replace it")
+                raise UsageError(
+                    f"{pyproject} already has [tool.gatekeeper]; use --force to replace it"
+                )
             text = _strip_section(text)
         sep = "" if text.endswith("\n\n") or not text else ("\n" if text.endswith("\n") else "\n\n")
         pyproject.write_text(text + sep + body, encoding="utf-8")

@@ -27,7 +27,9 @@ def normalize(snippet: str) -> str:
     return " ".join(snippet.split())
 
 
-def fingerprint(rule_id: str, path: str, symbol: str | None, snippet: str | None, occurrence: int) -> str:
+def fingerprint(
+    rule_id: str, path: str, symbol: str | None, snippet: str | None, occurrence: int
+) -> str:
     """rule id + path + enclosing symbol + normalized snippet hash + occurrence index.
 
     Line numbers are left out on purpose so that a finding keeps its fingerprint when code

@@ -91,7 +91,7 @@ def test_invalid_values_are_errors(tmp_path: Path, line: str) -> None:
 
 def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
     write(tmp_path, "pyproject.toml", "[tool.gatekeeper\n")
-    with pytest.raises(ConfigError, match="pyproject.toml.*invalid TOML"):
+    with pytest.raises(ConfigError, match=r"pyproject\.toml.*invalid TOML"):
         cfg.discover(tmp_path)
 
 
@@ -121,7 +121,7 @@ def test_load_file_is_trusted(tmp_path: Path) -> None:
 
 def test_load_file_pyproject_without_section(tmp_path: Path) -> None:
     path = write(tmp_path, "pyproject.toml", "[project]\nname='x'\n")
-    with pytest.raises(ConfigError, match="no \\[tool.gatekeeper\\] section"):
+    with pytest.raises(ConfigError, match=r"no \[tool\.gatekeeper\] section"):
         cfg.load_file(path)
 
 
@@ -160,8 +160,14 @@ def _service(**kinds: str) -> Service:
 
 
 def test_effective_sources_declared_detected_default() -> None:
-    loaded = cfg.LoadedConfig(cfg.Config(database="mysql", origins={"database": "gatekeeper.toml"}), "gatekeeper.toml", False)
-    services = [_service(language="python", framework="fastapi", database="postgresql", auth="pyjwt")]
+    loaded = cfg.LoadedConfig(
+        cfg.Config(database="mysql", origins={"database": "gatekeeper.toml"}),
+        "gatekeeper.toml",
+        False,
+    )
+    services = [
+        _service(language="python", framework="fastapi", database="postgresql", auth="pyjwt")
+    ]
     values = {v.key: v for v in cfg.effective(loaded, services)}
     assert values["database"].source is ValueSource.DECLARED
     assert values["database"].value == "mysql"
@@ -174,7 +180,10 @@ def test_effective_sources_declared_detected_default() -> None:
 
 def test_ambiguous_detection_falls_back_to_default() -> None:
     loaded = cfg.LoadedConfig(cfg.Config(), None, False)
-    services = [_service(language="go", framework="gin"), _service(language="javascript", framework="express")]
+    services = [
+        _service(language="go", framework="gin"),
+        _service(language="javascript", framework="express"),
+    ]
     values = {v.key: v for v in cfg.effective(loaded, services)}
     assert values["tech_stack"].source is ValueSource.DEFAULT
 

@@ -4,7 +4,12 @@ from gatekeeper import policy
 from gatekeeper.model import Confidence, Finding, FindingState, Location, Severity, SuppressionKind
 
 
-def finding(line: int = 2, rule: str = "GK001", engines: tuple[str, ...] = ("gatekeeper",), snippet: str | None = "x = 1") -> Finding:
+def finding(
+    line: int = 2,
+    rule: str = "GK001",
+    engines: tuple[str, ...] = ("gatekeeper",),
+    snippet: str | None = "x = 1",
+) -> Finding:
     return Finding(
         rule_id=rule,
         criterion_id="requirements.repository_analyzable",
@@ -38,19 +43,18 @@ def test_fingerprint_depends_on_rule_and_path() -> None:
     assert a != policy.fingerprint("GK001", "a.py", "f", "x", 0)
 
 
-
-
-
-
 def test_inline_suppression_needs_a_reason() -> None:
     with_reason = policy.apply_inline_suppressions(
-        [finding()], lambda _p: ("", "x = 1  # gatekeeper: ignore[GK001] test fixture, not deployed")
+        [finding()],
+        lambda _p: ("", "x = 1  # gatekeeper: ignore[GK001] test fixture, not deployed"),
     )[0]
     assert with_reason.state is FindingState.SUPPRESSED
     assert with_reason.suppression is not None
     assert with_reason.suppression.kind is SuppressionKind.INLINE
     assert with_reason.suppression.reason == "test fixture, not deployed"
-    without = policy.apply_inline_suppressions([finding()], lambda _p: ("", "x = 1  # gatekeeper: ignore[GK001]"))[0]
+    without = policy.apply_inline_suppressions(
+        [finding()], lambda _p: ("", "x = 1  # gatekeeper: ignore[GK001]")
+    )[0]
     assert without.state is FindingState.OPEN
 
 
@@ -61,19 +65,25 @@ def test_suppression_on_the_line_above_and_by_criterion_id() -> None:
 
 
 def test_other_rule_ids_do_not_suppress() -> None:
-    out = policy.apply_inline_suppressions([finding()], lambda _p: ("", "x  # gatekeeper: ignore[GK002] r"))[0]
+    out = policy.apply_inline_suppressions(
+        [finding()], lambda _p: ("", "x  # gatekeeper: ignore[GK002] r")
+    )[0]
     assert out.state is FindingState.OPEN
 
 
 def test_nosec_only_for_bandit_and_only_with_reason() -> None:
     line = ("", "subprocess.call(cmd, shell=True)  # nosec B602 - command is a constant")
-    from_bandit = policy.apply_inline_suppressions([finding(engines=("bandit",))], lambda _p: line)[0]
+    from_bandit = policy.apply_inline_suppressions([finding(engines=("bandit",))], lambda _p: line)[
+        0
+    ]
     assert from_bandit.suppression is not None
     assert from_bandit.suppression.kind is SuppressionKind.NOSEC
     assert from_bandit.suppression.reason == "command is a constant"
     ours = policy.apply_inline_suppressions([finding()], lambda _p: line)[0]
     assert ours.state is FindingState.OPEN
-    bare = policy.apply_inline_suppressions([finding(engines=("bandit",))], lambda _p: ("", "x  # nosec"))[0]
+    bare = policy.apply_inline_suppressions(
+        [finding(engines=("bandit",))], lambda _p: ("", "x  # nosec")
+    )[0]
     assert bare.state is FindingState.OPEN
 
 

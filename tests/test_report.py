@@ -7,8 +7,8 @@ import jsonschema
 import pytest
 
 from gatekeeper.model import (
-    ConfigValue,
     Confidence,
+    ConfigValue,
     CriterionResult,
     Detection,
     EngineRun,

@@ -173,7 +173,9 @@ def run_all(
                 jobs=jobs,
             )
         except EngineError as exc:
-            runs.append(EngineRun("semgrep", semgrep.version(), False, len(sg_files), 0, exc.detail))
+            runs.append(
+                EngineRun("semgrep", semgrep.version(), False, len(sg_files), 0, exc.detail)
+            )
         else:
             runs.append(run.engine_run())
             findings.extend(semgrep_findings(run))

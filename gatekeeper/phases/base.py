@@ -125,9 +125,9 @@ def _section(fn: CheckFn | None, name: str) -> str:
     return " ".join(t for t in text if t)
 
 
-def criterion(criterion_id: str, *, consumes: Sequence[str] = (), seed: bool = True) -> Callable[
-    [CheckFn], Criterion
-]:
+def criterion(
+    criterion_id: str, *, consumes: Sequence[str] = (), seed: bool = True
+) -> Callable[[CheckFn], Criterion]:
     """Turn a check function into a Criterion; its docstring's first line is the title."""
 
     def wrap(fn: CheckFn) -> Criterion:
@@ -191,9 +191,7 @@ def outcome_from_findings(
     """Fail when an open finding reaches the threshold; lower ones are reported, not failing."""
     threshold = ctx.config.severity_threshold
     findings = ctx.finalize(findings)
-    failing = [
-        f for f in findings if f.state == "open" and f.severity.rank >= threshold.rank
-    ]
+    failing = [f for f in findings if f.state == "open" and f.severity.rank >= threshold.rank]
     if failing:
         return Outcome(
             Status.FAIL,

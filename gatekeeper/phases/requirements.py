@@ -181,12 +181,16 @@ def every_service_uses_a_supported_framework(ctx: Context) -> Outcome:
         )
     for service in ctx.services:
         frameworks = [
-            d for d in service.detections if d.kind == "framework" and d.name in SUPPORTED_FRAMEWORKS
+            d
+            for d in service.detections
+            if d.kind == "framework" and d.name in SUPPORTED_FRAMEWORKS
         ]
         if frameworks:
             for d in frameworks:
                 for ev in d.evidence[:2]:
-                    evidence.append(Evidence(ev.path, ev.line, f"{service.name}: {d.name} ({ev.what})"))
+                    evidence.append(
+                        Evidence(ev.path, ev.line, f"{service.name}: {d.name} ({ev.what})")
+                    )
         else:
             langs = ", ".join(service.names("language")) or "no recognised language"
             manifest = service.manifests[0] if service.manifests else service.root

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from gatekeeper.model import Evidence, Status
-from gatekeeper.repo import display_path
 from gatekeeper.phases.base import (
     Context,
     Fact,
@@ -13,6 +12,7 @@ from gatekeeper.phases.base import (
     outcome_from_findings,
     planned,
 )
+from gatekeeper.repo import display_path
 
 PHASE_ID = "validation"
 SCAN_ENGINES = frozenset({"bandit", "semgrep"})
@@ -41,9 +41,7 @@ def all_previous_gates_pass(ctx: Context) -> Outcome:
     if failed:
         return Outcome(Status.FAIL, f"gates failed: {', '.join(failed)}", evidence)
     if errored:
-        return Outcome(
-            Status.ERROR, f"gates could not be verified: {', '.join(errored)}", evidence
-        )
+        return Outcome(Status.ERROR, f"gates could not be verified: {', '.join(errored)}", evidence)
     if not verified:
         return Outcome(Status.ERROR, "no gate was evaluated (all phases disabled)")
     return Outcome(Status.PASS, f"{len(verified)} gates passed", evidence)
@@ -78,8 +76,12 @@ def security_scan_finds_nothing_open(ctx: Context) -> Outcome:
             findings=tuple(ctx.finalize(ctx.engine_findings)),
         )
     evidence = tuple(
-        Evidence(".", None, f"{run.engine} {run.version or ''}".strip()
-                 + f" scanned {run.files_scanned} of {run.files_expected} files")
+        Evidence(
+            ".",
+            None,
+            f"{run.engine} {run.version or ''}".strip()
+            + f" scanned {run.files_scanned} of {run.files_expected} files",
+        )
         for run in ctx.engine_runs
     )
     return outcome_from_findings(

@@ -55,8 +55,12 @@ def render(report: Report, *, color: bool = False, width: int = 120, verbose: bo
         for crit in phase.criteria:
             lines = [for_log(crit.message)] if crit.message else []
             for ev in crit.evidence[:_MAX_EVIDENCE]:
-                where = f"{ev.path}:{ev.line}" if ev.line else ev.path
-                lines.append(for_log(f"{where} {ev.what}"))
+                where = (
+                    f"{ev.path}:{ev.line} "
+                    if ev.line
+                    else ("" if ev.path == "." else f"{ev.path} ")
+                )
+                lines.append(for_log(f"{where}{ev.what}"))
             if len(crit.evidence) > _MAX_EVIDENCE:
                 lines.append(f"... {len(crit.evidence) - _MAX_EVIDENCE} more")
             table.add_row(f"   {crit.title}", _status(crit.status), "\n".join(lines))
@@ -65,7 +69,9 @@ def render(report: Report, *, color: bool = False, width: int = 120, verbose: bo
     open_findings = [f for f in report.findings if f.state == FindingState.OPEN]
     suppressed = [f for f in report.findings if f.state == FindingState.SUPPRESSED]
     if report.findings:
-        console.print(Text(f"findings: {len(open_findings)} open, {len(suppressed)} suppressed", style="bold"))
+        console.print(
+            Text(f"findings: {len(open_findings)} open, {len(suppressed)} suppressed", style="bold")
+        )
         for phase in report.phases:
             mine = [f for f in report.findings if f.phase == phase.id]
             if not mine:
@@ -76,7 +82,9 @@ def render(report: Report, *, color: bool = False, width: int = 120, verbose: bo
                 where = f"{loc.path}:{loc.line}" if loc.line else loc.path
                 state = f" [suppressed: {f.suppression.reason}]" if f.suppression else ""
                 console.print(
-                    Text(for_log(f"    {f.severity.value:<8} {f.rule_id} {where} {f.message}{state}"))
+                    Text(
+                        for_log(f"    {f.severity.value:<8} {f.rule_id} {where} {f.message}{state}")
+                    )
                 )
     if report.unanalyzed:
         console.print(Text(f"unanalyzed files: {len(report.unanalyzed)}", style="bold"))
@@ -90,10 +98,12 @@ def render(report: Report, *, color: bool = False, width: int = 120, verbose: bo
         for run in report.engines:
             state = "ok" if run.ok else f"FAILED: {run.message}"
             console.print(
-                Text(for_log(
-                    f"    {run.engine} {run.version or ''}: scanned {run.files_scanned} of "
-                    f"{run.files_expected} files, {state}"
-                ))
+                Text(
+                    for_log(
+                        f"    {run.engine} {run.version or ''}: scanned {run.files_scanned} of "
+                        f"{run.files_expected} files, {state}"
+                    )
+                )
             )
     if report.timings:
         console.print(
@@ -104,7 +114,9 @@ def render(report: Report, *, color: bool = False, width: int = 120, verbose: bo
     extra = "" if report.complete else " (incomplete: some criteria could not be evaluated)"
     causes = f"; root causes: {', '.join(report.root_causes)}" if report.root_causes else ""
     console.print(
-        Text(f"verdict: {verdict}{extra}{causes}", style="bold red" if verdict == "FAIL" else "bold")
+        Text(
+            f"verdict: {verdict}{extra}{causes}", style="bold red" if verdict == "FAIL" else "bold"
+        )
     )
     if report.remediation.status.value == "open":
         console.print(
