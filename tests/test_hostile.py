@@ -185,7 +185,7 @@ def test_hostile_repository_is_audited_safely(tmp_path: Path, canary_server: int
         f["location"]["path"]: f["message"] for f in report["findings"] if f["rule_id"] == "GK006"
     }
     assert "bomb.yml" in problems or "docker-compose.yml" not in problems
-    assert any("serverless.yml" == p for p in problems)
+    assert any(p == "serverless.yml" for p in problems)
 
     assert "\x1b" not in everything
     weird = [f for f in report["unanalyzed"] + report["findings"] if "evil" in json.dumps(f)]
