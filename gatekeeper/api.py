@@ -18,6 +18,7 @@ from gatekeeper import graph as phase_graph
 from gatekeeper.engines import scan
 from gatekeeper.errors import ConfigError, GatekeeperError
 from gatekeeper.extract import EXTRACTORS
+from gatekeeper.extract.imports import FileImports
 from gatekeeper.model import (
     CriterionResult,
     EngineRun,
@@ -183,9 +184,9 @@ def _collect_facts(
 def _imports_of(facts: Mapping[str, Mapping[str, object]]) -> dict[str, list[tuple[str, int]]]:
     out: dict[str, list[tuple[str, int]]] = {}
     for path, by_name in facts.items():
-        fact = by_name.get("imports")
-        imports = getattr(fact, "imports", ())
-        out[path] = [(i.module, i.line) for i in imports]
+        for fact in by_name.values():
+            if isinstance(fact, FileImports):
+                out.setdefault(path, []).extend((i.module, i.line) for i in fact.imports)
     return out
 
 

@@ -55,7 +55,9 @@ DATABASE = "database"
 AUTH = "auth"
 API_STYLE = "api_style"
 DEPLOYMENT = "deployment"
-KINDS = (LANGUAGE, FRAMEWORK, DATABASE, AUTH, API_STYLE, DEPLOYMENT)
+# A browser front end in the same repository: a client of the backend, not a backend service.
+FRONTEND = "frontend"
+KINDS = (LANGUAGE, FRAMEWORK, DATABASE, AUTH, API_STYLE, DEPLOYMENT, FRONTEND)
 
 # Evidence kept per detection: every manifest/config mention up to the first cap, and a few
 # source files (an import seen in 300 files proves no more than in 5, and reports stay small).
@@ -155,6 +157,13 @@ _PYTHON_IMPORT_RULES: tuple[_Rule, ...] = (
 
 # npm package names, for package.json dependencies and JS/TS import specifiers alike.
 _NPM_RULES: tuple[_Rule, ...] = (
+    ("react", FRONTEND, "react"),
+    ("react-dom", FRONTEND, "react"),
+    ("vue", FRONTEND, "vue"),
+    ("@angular/core", FRONTEND, "angular"),
+    ("svelte", FRONTEND, "svelte"),
+    ("solid-js", FRONTEND, "solid"),
+    ("preact", FRONTEND, "preact"),
     ("express", FRAMEWORK, "express"),
     ("koa", FRAMEWORK, "koa"),
     ("fastify", FRAMEWORK, "fastify"),
@@ -224,6 +233,8 @@ _GO_RULES: tuple[_Rule, ...] = (
 _MAVEN_RULES: tuple[_Rule, ...] = (
     ("org.springframework.boot:spring-boot-starter-web", FRAMEWORK, "spring-boot"),
     ("org.springframework.boot:spring-boot-starter-webflux", FRAMEWORK, "spring-boot"),
+    # Spring Boot 4 renamed the servlet starter.
+    ("org.springframework.boot:spring-boot-starter-webmvc", FRAMEWORK, "spring-boot"),
     ("org.springframework.boot:spring-boot-starter-jersey", FRAMEWORK, "spring-boot"),
     ("jakarta.ws.rs:jakarta.ws.rs-api", FRAMEWORK, "jax-rs"),
     ("javax.ws.rs:javax.ws.rs-api", FRAMEWORK, "jax-rs"),
@@ -368,6 +379,7 @@ DETECTION_NAMES: Mapping[str, frozenset[str]] = {
     DEPLOYMENT: frozenset(
         {"docker", "docker-compose", "kubernetes", "serverless", "terraform", "vm"}
     ),
+    FRONTEND: frozenset({"react", "vue", "angular", "svelte", "solid", "preact"}),
 }
 
 # ---------------------------------------------------------------------------- file roles

@@ -53,6 +53,12 @@ def test_example_reports_every_phase_and_criterion(example: Path) -> None:
     framework = statuses["requirements.framework_supported"]
     assert framework["status"] == "pass"
     assert any(e["file"] == "pyproject.toml" and e["line"] for e in framework["evidence"])
+    # the workers' import facts confirm it in code, with file and line
+    assert {
+        "file": "app/main.py",
+        "line": 2,
+        "what": "orders-service: fastapi (imports fastapi)",
+    } in framework["evidence"]
     scan = statuses["validation.security_scan_passed"]
     assert scan["status"] == "pass"
     assert report["engines"][0]["engine"] == "bandit"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from gatekeeper.engines import bandit, rulemap, semgrep
@@ -54,8 +54,22 @@ def is_test_file(path: str) -> bool:
         p.name.startswith("test_")
         or p.name.endswith("_test.py")
         or p.name == "conftest.py"
-        or any(part in ("tests", "test", "testing") for part in p.parts[:-1])
+        or ".test." in p.name
+        or ".spec." in p.name
+        or p.name.endswith("_test.go")
+        or p.name.endswith(("Test.java", "Tests.java", "IT.java"))
+        or any(
+            part in ("tests", "test", "testing", "__tests__", "spec", "e2e")
+            for part in p.parts[:-1]
+        )
     )
+
+
+def in_test_file(rule: Rule, path: str) -> Rule:
+    """Test fixtures hold fake passwords and shell calls on purpose: reported, capped at low."""
+    if is_test_file(path) and rule.severity.rank > Severity.LOW.rank:
+        return replace(rule, severity=Severity.LOW)
+    return rule
 
 
 def _cwe(number: int | None) -> tuple[str, ...]:
@@ -90,7 +104,7 @@ def bandit_findings(run: bandit.BanditRun) -> list[Finding]:
         )
         out.append(
             make_finding(
-                rule,
+                in_test_file(rule, issue.path),
                 Location(issue.path, issue.line, issue.col, issue.line, issue.end_col),
                 f"{issue.text} (bandit {issue.test_id})",
                 phase=PHASE,
@@ -119,7 +133,7 @@ def semgrep_findings(run: semgrep.SemgrepRun) -> list[Finding]:
         first_sentence = m.message.split(". ")[0].rstrip(".")
         out.append(
             make_finding(
-                rule,
+                in_test_file(rule, m.path),
                 Location(m.path, m.line, m.column, m.end_line, m.end_column),
                 f"{first_sentence} ({m.check_id})",
                 phase=PHASE,

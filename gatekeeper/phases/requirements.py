@@ -185,9 +185,21 @@ def every_service_uses_a_supported_framework(ctx: Context) -> Outcome:
             for d in service.detections
             if d.kind == "framework" and d.name in SUPPORTED_FRAMEWORKS
         ]
+        frontends = service.names("frontend")
+        if not frameworks and frontends:
+            manifest = service.manifests[0] if service.manifests else service.root
+            evidence.append(
+                Evidence(
+                    manifest,
+                    None,
+                    f"{service.name}: a {', '.join(frontends)} front end, a client rather "
+                    "than a backend service",
+                )
+            )
+            continue
         if frameworks:
             for d in frameworks:
-                for ev in d.evidence[:2]:
+                for ev in d.evidence[:4]:
                     evidence.append(
                         Evidence(ev.path, ev.line, f"{service.name}: {d.name} ({ev.what})")
                     )

@@ -66,6 +66,15 @@ func main() {
 	// ok: gk-go-hardcoded-secret
 	user := "admin"
 
+	messages := map[int]string{
+		// ok: gk-go-hardcoded-secret
+		1: "Token鉴权失败",
+	}
+	type codes struct{ ERROR_AUTH_TOKEN string }
+	// ok: gk-go-hardcoded-secret
+	_ = codes{ERROR_AUTH_TOKEN: "Token generation failed"}
+	_ = messages
+
 	db, _ := sql.Open("postgres", os.Getenv("DATABASE_URL"))
 	_, _, _, _, _, _, _, _, _, _, _, _ = defaultPort, authToken, password, cfg, signed, envPassword, tokenEnvName, emptySecret, placeholderToken, passwordLabel, okSigned, user
 	_ = db
