@@ -166,6 +166,7 @@ def _collect_facts(
             language=e.language or "",
             max_bytes=max(max_bytes[e.path], 1),
             extractor_names=tuple(x.name for x in EXTRACTORS if e.language in x.languages),
+            size_hint=e.size,
         )
         for e in index.files
         if e.language in PARSED_LANGUAGES

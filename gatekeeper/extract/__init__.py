@@ -1,4 +1,7 @@
-"""Per-file extractors, written out in one registry tuple; workers run them by name."""
+"""Per-file extractors, written out in one registry tuple; workers run them by name.
+
+To add one: give it a stable `name`, its `languages` and an `extract`, then list it here.
+"""
 
 from __future__ import annotations
 
