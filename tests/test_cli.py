@@ -69,9 +69,11 @@ def test_example_reports_every_phase_and_criterion(example: Path) -> None:
     assert config["tech_stack"] == {
         "key": "tech_stack",
         "value": "python-fastapi",
-        "source": "detected",
-        "origin": None,
+        "source": "declared",
+        "origin": "pyproject.toml [tool.gatekeeper]",
     }
+    assert config["deployment_target"]["source"] == "detected"
+    assert statuses["requirements.tech_stack_confirmed"]["status"] == "pass"
 
 
 def test_allow_incomplete_lets_the_verdict_decide(example: Path) -> None:
@@ -131,7 +133,8 @@ def test_phase_option_skips_the_others(example: Path) -> None:
     assert by_id["requirements"]["status"] == "error"  # its planned criteria
 
 
-def test_trusted_policy_flags_weakening(example: Path, tmp_path: Path) -> None:
+def test_trusted_policy_flags_weakening(tmp_path: Path) -> None:
+    example = copy_fixture("fastapi-postgres", tmp_path)
     policy = tmp_path / "policy.toml"
     policy.write_text("severity_threshold = 'medium'\n")
     (example / "gatekeeper.toml").write_text(
@@ -150,7 +153,8 @@ def test_trusted_policy_flags_weakening(example: Path, tmp_path: Path) -> None:
     assert any(u for u in report["config"] if u["key"] == "exclude" and u["value"] == [])
 
 
-def test_config_errors_exit_2_with_the_file_named(example: Path) -> None:
+def test_config_errors_exit_2_with_the_file_named(tmp_path: Path) -> None:
+    example = copy_fixture("fastapi-postgres", tmp_path)
     (example / "gatekeeper.toml").write_text("databse = 'mysql'\n")
     result = run("audit", str(example))
     assert result.exit_code == 2
@@ -185,7 +189,8 @@ def test_output_files(example: Path, tmp_path: Path) -> None:
     assert json.loads(single.read_text())["tool"]["name"] == "gatekeeper"
 
 
-def test_show_config(example: Path) -> None:
+def test_show_config(tmp_path: Path) -> None:
+    example = copy_fixture("fastapi-postgres", tmp_path)
     (example / "gatekeeper.toml").write_text("database = 'mysql'\n")
     result = run("audit", str(example), "--show-config")
     assert result.exit_code == 0
@@ -216,7 +221,8 @@ def test_explain() -> None:
     assert run("explain", "nope").exit_code == 2
 
 
-def test_init_writes_detected_values_and_never_overwrites(example: Path) -> None:
+def test_init_writes_detected_values_and_never_overwrites(tmp_path: Path) -> None:
+    example = copy_fixture("fastapi-postgres", tmp_path)
     result = run("init", str(example))
     assert result.exit_code == 0
     text = (example / "pyproject.toml").read_text()

@@ -262,3 +262,81 @@ def test_links_helper(tmp_path: Path) -> None:
     (tmp_path / "l").symlink_to("app.py")
     ctx = make_ctx(tmp_path)
     assert ctx.links == (LinkEntry("l", "app.py", "in_root"),)
+
+
+# ------------------------------------------------------------------ tech_stack_confirmed
+
+
+def declared(**values: str) -> cfg.LoadedConfig:
+    return cfg.LoadedConfig(
+        cfg.Config(**values, origins={k: "gatekeeper.toml" for k in values}),  # type: ignore[arg-type]
+        "gatekeeper.toml",
+        False,
+    )
+
+
+FASTAPI_PG = service(("language", "python"), ("framework", "fastapi"), ("database", "postgresql"))
+
+
+def test_declared_stack_matching_the_code_passes(tmp_path: Path) -> None:
+    ctx = make_ctx(
+        tmp_path,
+        services=(FASTAPI_PG,),
+        loaded=declared(tech_stack="python-fastapi", database="postgresql"),
+    )
+    out = check(requirements.tech_stack_is_confirmed, ctx)
+    assert out.status is Status.PASS
+    assert out.findings == ()
+    assert any("fastapi" in e.what for e in out.evidence)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (
+            {"tech_stack": "go-gin", "database": "postgresql"},
+            "tech_stack = 'go-gin' is declared, but the code uses python-fastapi",
+        ),
+        (
+            {"tech_stack": "python-fastapi", "database": "mongodb"},
+            "database = 'mongodb' is declared, but the code uses postgresql",
+        ),
+    ],
+)
+def test_declared_stack_differing_from_the_code_fails(
+    tmp_path: Path, values: dict[str, str], message: str
+) -> None:
+    ctx = make_ctx(tmp_path, services=(FASTAPI_PG,), loaded=declared(**values))
+    out = check(requirements.tech_stack_is_confirmed, ctx)
+    assert out.status is Status.FAIL
+    assert [(f.rule_id, f.message, f.location.path) for f in out.findings] == [
+        ("GK007", message, "gatekeeper.toml")
+    ]
+
+
+def test_undeclared_but_unambiguous_passes_with_a_warning(tmp_path: Path) -> None:
+    out = check(requirements.tech_stack_is_confirmed, make_ctx(tmp_path, services=(FASTAPI_PG,)))
+    assert out.status is Status.PASS
+    assert [(f.rule_id, f.severity) for f in out.findings] == [("GK008", Severity.INFO)]
+
+
+def test_undeclared_and_ambiguous_fails(tmp_path: Path) -> None:
+    two = service(
+        ("language", "python"),
+        ("framework", "flask"),
+        ("framework", "fastapi"),
+        ("database", "mysql"),
+        ("database", "postgresql"),
+    )
+    out = check(requirements.tech_stack_is_confirmed, make_ctx(tmp_path, services=(two,)))
+    assert out.status is Status.FAIL
+    assert out.findings[0].rule_id == "GK009"
+    assert "python-fastapi, python-flask" in out.findings[0].message
+
+
+def test_only_a_front_end_is_no_stack(tmp_path: Path) -> None:
+    web = service(("language", "typescript"), ("frontend", "react"))
+    assert (
+        check(requirements.tech_stack_is_confirmed, make_ctx(tmp_path, services=(web,))).status
+        is Status.FAIL
+    )

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from gatekeeper import config as cfg
-from gatekeeper.model import Confidence, Evidence, Finding, Location, Severity, Status
+from gatekeeper.model import (
+    Confidence,
+    Evidence,
+    Finding,
+    Location,
+    Service,
+    Severity,
+    Status,
+)
 from gatekeeper.phases.base import (
     Context,
     Fact,
@@ -94,6 +102,34 @@ MANIFEST_UNREADABLE = Rule(
     "Fix the file's syntax.",
 )
 
+STACK_MISMATCH = Rule(
+    "GK007",
+    "declared-stack-not-detected",
+    "requirements.tech_stack_confirmed",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "The declared tech stack or database is not what the repository uses.",
+    "Correct tech_stack / database in [tool.gatekeeper], or the manifests.",
+)
+STACK_UNDECLARED = Rule(
+    "GK008",
+    "stack-detected-not-declared",
+    "requirements.tech_stack_confirmed",
+    Severity.INFO,
+    Confidence.HIGH,
+    "The tech stack was detected but not declared; the gate relies on detection alone.",
+    "Declare tech_stack and database in [tool.gatekeeper] (`gatekeeper init` writes them).",
+)
+STACK_AMBIGUOUS = Rule(
+    "GK009",
+    "stack-ambiguous",
+    "requirements.tech_stack_confirmed",
+    Severity.MEDIUM,
+    Confidence.HIGH,
+    "Nothing is declared and detection is ambiguous (several frameworks or databases, or none).",
+    "Declare tech_stack and database in [tool.gatekeeper].",
+)
+
 RULES = (
     SYMLINK_ESCAPES,
     SYMLINK_DANGLING,
@@ -101,7 +137,119 @@ RULES = (
     NO_SUPPORTED_FRAMEWORK,
     POLICY_WEAKENED,
     MANIFEST_UNREADABLE,
+    STACK_MISMATCH,
+    STACK_UNDECLARED,
+    STACK_AMBIGUOUS,
 )
+
+
+def _stacks_of(service: Service) -> set[str]:
+    """The seed's `<language>-<framework>` names this service matches."""
+    prefix = {"javascript": "node", "typescript": "node", "kotlin": "java"}
+    return {
+        f"{prefix.get(lang, lang)}-{'spring' if fw == 'spring-boot' else fw}"
+        for lang in service.names("language")
+        for fw in service.names("framework")
+    }
+
+
+def _evidence_of(service: Service, kind: str) -> list[Evidence]:
+    return [
+        Evidence(ev.path, ev.line, f"{service.name}: {d.name} ({ev.what})")
+        for d in service.detections
+        if d.kind == kind
+        for ev in d.evidence[:2]
+    ]
+
+
+@criterion("requirements.tech_stack_confirmed", consumes=(Fact.STACK,))
+def tech_stack_is_confirmed(ctx: Context) -> Outcome:
+    """Tech stack confirmed (language, framework, database).
+
+    Why: every later gate reads the code through its framework's conventions; a declared stack
+    that the code does not use, or a stack nobody declared and detection cannot pin down, means
+    the gates judge the wrong thing.
+    Fix: declare `tech_stack` and `database` in [tool.gatekeeper] to match the manifests.
+    """
+    backends = [s for s in ctx.services if s.names("framework") or not s.names("frontend")]
+    if not backends:
+        return Outcome(Status.FAIL, "no backend service found to confirm a stack for")
+    declared_origin = ctx.config.origins.get("tech_stack") or ctx.config.origins.get("database")
+    where = Location((declared_origin or "pyproject.toml").split(" ")[0])
+    findings: list[Finding] = []
+    evidence: list[Evidence] = []
+    declared_stack, declared_db = ctx.config.tech_stack, ctx.config.database
+    if declared_stack:
+        matching = [s for s in backends if declared_stack in _stacks_of(s)]
+        if matching:
+            for s in matching:
+                evidence += _evidence_of(s, "framework")
+        else:
+            seen = sorted({st for s in backends for st in _stacks_of(s)}) or ["nothing recognised"]
+            findings.append(
+                make_finding(
+                    STACK_MISMATCH,
+                    where,
+                    f"tech_stack = {declared_stack!r} is declared, but the code uses "
+                    f"{', '.join(seen)}",
+                    phase=PHASE_ID,
+                )
+            )
+    if declared_db:
+        matching = [s for s in backends if declared_db in s.names("database")]
+        if matching:
+            for s in matching:
+                evidence += _evidence_of(s, "database")
+        else:
+            seen = sorted({db for s in backends for db in s.names("database")}) or ["none"]
+            findings.append(
+                make_finding(
+                    STACK_MISMATCH,
+                    where,
+                    f"database = {declared_db!r} is declared, but the code uses {', '.join(seen)}",
+                    phase=PHASE_ID,
+                )
+            )
+    if not declared_stack or not declared_db:
+        for s in backends:
+            manifest = Location(s.manifests[0] if s.manifests else s.root)
+            stacks, dbs = _stacks_of(s), s.names("database")
+            missing = [
+                k for k, v in (("tech_stack", declared_stack), ("database", declared_db)) if not v
+            ]
+            ambiguous = (not declared_stack and len(stacks) != 1) or (
+                not declared_db and len(dbs) > 1
+            )
+            if ambiguous:
+                findings.append(
+                    make_finding(
+                        STACK_AMBIGUOUS,
+                        manifest,
+                        f"service {s.name}: {', '.join(missing)} not declared and detection is "
+                        f"ambiguous (stacks: {', '.join(sorted(stacks)) or 'none'}; "
+                        f"databases: {', '.join(dbs) or 'none'})",
+                        phase=PHASE_ID,
+                    )
+                )
+                continue
+            found = ", ".join(sorted(stacks) + list(dbs))
+            findings.append(
+                make_finding(
+                    STACK_UNDECLARED,
+                    manifest,
+                    f"service {s.name}: {found} detected, {', '.join(missing)} not declared",
+                    phase=PHASE_ID,
+                )
+            )
+            evidence += _evidence_of(s, "framework") + _evidence_of(s, "database")
+    return outcome_from_findings(
+        ctx,
+        findings,
+        pass_message="declared stack matches the code"
+        if declared_stack and declared_db
+        else "stack detected unambiguously (not declared)",
+        evidence=evidence,
+    )
 
 
 @criterion("requirements.repository_analyzable", seed=False)
@@ -266,12 +414,7 @@ PHASE = Phase(
     PHASE_ID,
     "Requirements Clarification",
     (
-        planned(
-            "requirements.tech_stack_confirmed",
-            "Tech stack confirmed (language, framework, database)",
-            "issue 4",
-            consumes=(Fact.STACK,),
-        ),
+        tech_stack_is_confirmed,
         planned(
             "requirements.client_types_identified",
             "Client types identified (web, mobile, internal services)",
