@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -190,3 +191,37 @@ def test_hostile_repository_is_audited_safely(tmp_path: Path, canary_server: int
     assert "\x1b" not in everything
     weird = [f for f in report["unanalyzed"] + report["findings"] if "evil" in json.dumps(f)]
     assert all("\n" not in json.dumps(f) for f in weird)
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
+def test_no_inet_connection_is_opened(tmp_path: Path, canary_server: int) -> None:
+    root, _ = build_hostile_repo(tmp_path, canary_server)
+    log = tmp_path / "strace.log"
+    script = Path(sys.executable).with_name("gatekeeper")
+    command = [str(script)] if script.exists() else [sys.executable, "-I", "-m", "gatekeeper"]
+    proc = subprocess.run(
+        [
+            "strace",
+            "-f",
+            "-qq",
+            "-e",
+            "trace=connect",
+            "-o",
+            str(log),
+            *command,
+            "audit",
+            ".",
+            "-q",
+        ],
+        cwd=root,
+        capture_output=True,
+        timeout=600,
+        check=False,
+    )
+    if not log.exists() or "PTRACE" in proc.stderr.decode(errors="replace"):
+        pytest.skip(f"strace cannot trace here: {proc.stderr.decode(errors='replace')[-300:]}")
+    assert proc.returncode in (1, 3)
+    calls = log.read_text(errors="replace").splitlines()
+    inet = [c for c in calls if "AF_INET" in c]
+    assert inet == [], inet[:5]
+    assert _Canary.hits == []
