@@ -287,6 +287,12 @@ _DEPLOYMENTS = {"docker-compose": "docker", "terraform": None}
 _FRAMEWORK_STACKS = {"spring-boot": "spring"}
 
 
+def primary_databases(names: Sequence[str]) -> tuple[str, ...]:
+    """SQLite beside a server database is the development or test default, not the stack."""
+    servers = tuple(n for n in names if n != "sqlite")
+    return servers or tuple(names)
+
+
 def detected_value(key: str, services: Sequence[Service]) -> str | None:
     """The value detection supports for a seed parameter, when it is unambiguous."""
     names: set[str] = set()
@@ -301,7 +307,10 @@ def detected_value(key: str, services: Sequence[Service]) -> str | None:
                         names.add(stack)
     elif key in _DETECTED_KEYS:
         for s in services:
-            for name in s.names(_DETECTED_KEYS[key]):
+            found = s.names(_DETECTED_KEYS[key])
+            if key == "database":
+                found = primary_databases(found)
+            for name in found:
                 if key == "auth_method":
                     names.add(_AUTH_LIBS.get(name, name))
                 elif key == "deployment_target":

@@ -195,3 +195,12 @@ def test_cli_overrides_are_recorded() -> None:
     values = {v.key: v for v in cfg.effective(loaded, [])}
     assert values["severity_threshold"].source is ValueSource.CLI
     assert values["phases"].source is ValueSource.DEFAULT
+
+
+def test_sqlite_beside_a_server_database_is_the_dev_default() -> None:
+    loaded = cfg.LoadedConfig(cfg.Config(), None, False)
+    values = {v.key: v for v in cfg.effective(loaded, [_service(database="sqlite")])}
+    assert values["database"].value == "sqlite"
+    both = Service(".", "s", (), (Detection("database", "sqlite"), Detection("database", "mysql")))
+    values = {v.key: v for v in cfg.effective(loaded, [both])}
+    assert values["database"].value == "mysql" and values["database"].source is ValueSource.DETECTED

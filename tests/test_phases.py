@@ -340,3 +340,15 @@ def test_only_a_front_end_is_no_stack(tmp_path: Path) -> None:
         check(requirements.tech_stack_is_confirmed, make_ctx(tmp_path, services=(web,))).status
         is Status.FAIL
     )
+
+
+def test_sqlite_beside_a_server_database_is_not_ambiguous(tmp_path: Path) -> None:
+    svc = service(
+        ("language", "python"),
+        ("framework", "flask"),
+        ("database", "postgresql"),
+        ("database", "sqlite"),
+    )
+    out = check(requirements.tech_stack_is_confirmed, make_ctx(tmp_path, services=(svc,)))
+    assert out.status is Status.PASS
+    assert "python-flask, postgresql detected" in out.findings[0].message

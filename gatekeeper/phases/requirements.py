@@ -213,7 +213,7 @@ def tech_stack_is_confirmed(ctx: Context) -> Outcome:
     if not declared_stack or not declared_db:
         for s in backends:
             manifest = Location(s.manifests[0] if s.manifests else s.root)
-            stacks, dbs = _stacks_of(s), s.names("database")
+            stacks, dbs = _stacks_of(s), cfg.primary_databases(s.names("database"))
             missing = [
                 k for k, v in (("tech_stack", declared_stack), ("database", declared_db)) if not v
             ]
