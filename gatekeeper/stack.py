@@ -19,6 +19,7 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 
 from gatekeeper.model import Detection, Evidence, Service
+from gatekeeper.repo import language_for
 from gatekeeper.yamlsafe import DataFormatError, KeyPath, load_json, load_yaml_all_with_lines
 
 __all__ = [
@@ -399,20 +400,7 @@ _DEV_TOKENS = frozenset(
     {"dev", "develop", "development", "test", "tests", "testing", "lint", "docs", "doc", "ci"}
     | {"typing", "local", "tools", "style", "check", "checks", "types"}
 )
-_SOURCE_LANGUAGE = {
-    ".py": "python",
-    ".js": "javascript",
-    ".mjs": "javascript",
-    ".cjs": "javascript",
-    ".jsx": "javascript",
-    ".ts": "typescript",
-    ".tsx": "typescript",
-    ".mts": "typescript",
-    ".cts": "typescript",
-    ".go": "go",
-    ".java": "java",
-    ".kt": "kotlin",
-}
+_SOURCE_LANGUAGES = frozenset({"python", "javascript", "typescript", "go", "java", "kotlin"})
 _IMPORT_ECOSYSTEM = {
     "python": "python",
     "javascript": "js",
@@ -506,9 +494,12 @@ def _extension(path: str) -> str:
 
 
 def _file_language(path: str) -> str | None:
-    if path.endswith(".d.ts"):
-        return None  # declaration files ship with JavaScript packages too
-    return _SOURCE_LANGUAGE.get(_extension(path))
+    if path.endswith((".d.ts", ".pyi", ".kts")):
+        # declaration files ship with JavaScript packages too; stubs and Gradle scripts are
+        # not the service's code
+        return None
+    language = language_for(posixpath.basename(path))
+    return language if language in _SOURCE_LANGUAGES else None
 
 
 def _matches(value: str, pattern: str, separator: str | None) -> bool:
