@@ -20,6 +20,7 @@ from gatekeeper.errors import ConfigError, GatekeeperError
 from gatekeeper.extract import EXTRACTORS
 from gatekeeper.extract.imports import FileImports
 from gatekeeper.model import (
+    ConfigValue,
     CriterionResult,
     EngineRun,
     Finding,
@@ -32,6 +33,7 @@ from gatekeeper.model import (
     Severity,
     Status,
     Unanalyzed,
+    ValueSource,
     Verdict,
 )
 from gatekeeper.phases import ALL_PHASES
@@ -278,6 +280,14 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
         finalize=_finalizer(index, opts.select, opts.ignore),
     )
     report = evaluate(ctx, config, services, unanalyzed_all, engine_runs)
+    # --select/--ignore change what is reported, so the report says they were used.
+    filters = tuple(
+        ConfigValue(key, list(ids), ValueSource.CLI, "command line")
+        for key, ids in (("select", opts.select), ("ignore", opts.ignore))
+        if ids
+    )
+    if filters:
+        report = replace(report, config=report.config + filters)
     lap("phases")
     if opts.timings:
         report = replace(report, timings=tuple(clock))
@@ -336,7 +346,9 @@ def evaluate(
 
     phases = tuple(sorted(results.values(), key=lambda r: r.index))
     all_statuses = [c.status for p in phases for c in p.criteria]
-    complete = Status.ERROR not in all_statuses
+    # Nothing evaluated is not a clean bill of health: every phase skipped is incomplete too.
+    evaluated = any(s != Status.SKIPPED for s in all_statuses)
+    complete = evaluated and Status.ERROR not in all_statuses
     verdict = Verdict.FAIL if any(p.status == Status.FAIL for p in phases) else Verdict.PASS
     security_failed = results["security"].status == Status.FAIL or any(
         c.id == "validation.security_scan_passed" and c.status == Status.FAIL

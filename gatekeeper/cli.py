@@ -6,11 +6,13 @@ Exit codes: 0 verdict pass, 1 a gate failed, 2 usage or config error,
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -233,12 +235,6 @@ def audit(
         if not path.exists():
             raise UsageError(f"{path}: no such directory")
         targets = _parse_outputs(formats, outputs)
-        if show_config:
-            loaded, _ = api.load_config(path.resolve(), config_path)
-            for v in cfg.effective(loaded, ()):
-                origin = f"  ({v.origin})" if v.origin else ""
-                click.echo(f"{v.key} = {v.value!r}  [{v.source.value}]{origin}")
-            return EXIT_PASS
         opts = api.Options(
             config_path=config_path,
             phases=phases or None,
@@ -249,6 +245,13 @@ def audit(
             engines=not no_engines,
             timings=timings,
         )
+        if show_config:
+            # Detection decides the `detected` values, so this runs the audit without engines.
+            shown = api.audit(path, replace(opts, engines=False)).report.config
+            for v in shown:
+                origin = f"  ({v.origin})" if v.origin else ""
+                click.echo(f"{v.key} = {json.dumps(v.value)}  [{v.source.value}]{origin}")
+            return EXIT_PASS
         show_bar = not quiet and sys.stderr.isatty()
         with _progress(show_bar) as progress:
             result = api.audit(path, opts, progress)
@@ -263,11 +266,11 @@ def audit(
             else:
                 Path(out).write_text(rendered, encoding="utf-8")
         report = result.report
-        if exit_zero:
-            return EXIT_PASS
         if not report.complete and not allow_incomplete:
             return EXIT_INCOMPLETE
-        return EXIT_PASS if report.verdict == Verdict.PASS else EXIT_FAIL
+        if report.verdict == Verdict.PASS or exit_zero:
+            return EXIT_PASS
+        return EXIT_FAIL
 
     run_guarded(run)
 

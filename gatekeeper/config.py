@@ -173,6 +173,10 @@ def parse_table(table: Mapping[str, Any], where: str) -> Config:
             values[key] = tuple(
                 _choice(key, v, PHASE_IDS, where) for v in _str_list(key, value, where)
             )
+            if not values[key]:
+                raise ConfigError(
+                    f"{where}: `phases` is empty; list at least one phase to evaluate"
+                )
         elif key == "severity_threshold":
             values[key] = Severity(_choice(key, value, [s.value for s in Severity], where))
         elif key in ("exclude", "public_routes"):
@@ -189,6 +193,8 @@ def _parse_toml(data: bytes, where: str) -> dict[str, Any]:
         raise ConfigError(f"{where}: not valid UTF-8 ({exc.reason})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where}: invalid TOML: {exc}") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"{where}: invalid TOML: nested too deeply") from exc
 
 
 def _table_from(data: bytes, name: str, where: str) -> Mapping[str, Any] | None:
@@ -230,16 +236,29 @@ def discover(root: Path) -> LoadedConfig:
     return LoadedConfig(parse_table(table, where), where.split(" ")[0], trusted=False)
 
 
+def _is_pyproject(doc: Mapping[str, Any]) -> bool:
+    return any(key in doc for key in ("tool", "project", "build-system"))
+
+
 def load_file(path: Path) -> LoadedConfig:
-    """`--config PATH`: the given file replaces discovery (it may live outside the target)."""
+    """`--config PATH`: the given file replaces discovery (it may live outside the target).
+
+    A pyproject.toml under any name (CI copies the base branch's) is read for its
+    [tool.gatekeeper] table; one without that table is the default policy, still trusted.
+    """
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"--config {path}: cannot read it ({exc.strerror})") from exc
-    where = f"{path} [tool.gatekeeper]" if path.name == "pyproject.toml" else str(path)
-    table = _table_from(data, path.name, where)
-    if table is None:
-        raise ConfigError(f"--config {path}: has no [tool.gatekeeper] section")
+    doc = _parse_toml(data, str(path))
+    if path.name == "pyproject.toml" or _is_pyproject(doc):
+        where = f"{path} [tool.gatekeeper]"
+        tool = doc.get("tool")
+        table = tool.get("gatekeeper", {}) if isinstance(tool, dict) else {}
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: must be a table")
+    else:
+        where, table = str(path), doc
     return LoadedConfig(parse_table(table, where), str(path), trusted=True)
 
 

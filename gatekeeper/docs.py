@@ -9,7 +9,8 @@ from pathlib import Path
 from gatekeeper.engines import rulemap
 from gatekeeper.phases import ALL_PHASES, CORE_RULES
 
-CRITERIA_DOC = Path(__file__).resolve().parent.parent / "docs" / "criteria.md"
+# Relative to the working directory: run it from the repository root.
+CRITERIA_DOC = Path("docs") / "criteria.md"
 
 
 def criteria_markdown() -> str:
@@ -62,16 +63,18 @@ def criteria_markdown() -> str:
     return "\n".join(out) + "\n"
 
 
-def main(argv: Sequence[str] = ()) -> int:
+def main(argv: Sequence[str] = (), target: Path = CRITERIA_DOC) -> int:
     text = criteria_markdown()
     if "--check" in argv:
-        current = CRITERIA_DOC.read_text(encoding="utf-8") if CRITERIA_DOC.exists() else ""
+        current = target.read_text(encoding="utf-8") if target.exists() else ""
         if current != text:
-            print(f"{CRITERIA_DOC} is stale: run `python -m gatekeeper.docs`", file=sys.stderr)
+            print(f"{target} is stale: run `python -m gatekeeper.docs`", file=sys.stderr)
             return 1
         return 0
-    CRITERIA_DOC.parent.mkdir(exist_ok=True)
-    CRITERIA_DOC.write_text(text, encoding="utf-8")
+    if not target.parent.is_dir():
+        print(f"{target.parent}: no such directory; run from the repository root", file=sys.stderr)
+        return 2
+    target.write_text(text, encoding="utf-8")
     return 0
 
 

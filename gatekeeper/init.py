@@ -54,6 +54,14 @@ def _strip_section(text: str) -> str:
 
 def write_starter(root: Path, *, force: bool = False) -> Path:
     pyproject = root / "pyproject.toml"
+    for name in (".gatekeeper.toml", "gatekeeper.toml"):
+        existing = root / name
+        if existing.exists():
+            if not force:
+                raise UsageError(f"{existing} already exists; use --force to replace it")
+            body = starter_text(root)
+            existing.write_text(body.replace("[tool.gatekeeper]\n", "", 1), encoding="utf-8")
+            return existing
     body = starter_text(root)
     if pyproject.is_file() and not pyproject.is_symlink():
         text = pyproject.read_text(encoding="utf-8")

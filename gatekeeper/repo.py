@@ -741,7 +741,7 @@ class _Walker:
                     "depth",
                     rel,
                     f"not walked: deeper than max_depth {self.max_depth} "
-                    "(raise max_depth in [tool.gatekeeper] to analyze it)",
+                    "(a fixed bound against hostile trees; exclude or flatten it)",
                 )
             return None
         return child
@@ -778,7 +778,11 @@ class _Walker:
                     "too large",
                     rel,
                     f"too large: {size} bytes > {setting} {cap} "
-                    f"(raise {setting} in [tool.gatekeeper] to analyze it)",
+                    + (
+                        "(raise max_file_bytes in [tool.gatekeeper] to analyze it)"
+                        if setting == "max_file_bytes"
+                        else "(a fixed bound for specs and reports)"
+                    ),
                 )
                 return
         if len(self.files) >= self.max_files:
@@ -786,7 +790,7 @@ class _Walker:
                 "limit",
                 rel,
                 f"file limit reached: max_files {self.max_files}; this file and the rest of the "
-                "tree were not indexed (raise max_files in [tool.gatekeeper])",
+                "tree were not indexed (a fixed bound; exclude generated or vendored trees)",
             )
             raise _Stop
         self.files.append(FileEntry(rel, size, language, ignored))

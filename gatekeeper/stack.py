@@ -1104,16 +1104,19 @@ def _xml_block_lines(text: str, tags: Sequence[str]) -> set[int]:
 
 
 _GRADLE_STRING = re.compile(
-    r"""^\s*([A-Za-z]+)\s*\(?\s*(?:platform\s*\(\s*)?["']([^"':\s]+):([^"':\s]+)(?::[^"'\s]*)?["']"""
+    r"""^\s*([A-Za-z]+)\s*(?:\(\s*)?(?:platform\s*\(\s*)?["']([^"':\s]+):([^"':\s]+)(?::[^"'\s]*)?["']"""
 )
 _GRADLE_MAP = re.compile(
-    r"""^\s*([A-Za-z]+)\s*\(?\s*group\s*[:=]\s*["']([^"']+)["']\s*,\s*name\s*[:=]\s*["']([^"']+)["']"""
+    r"""^\s*([A-Za-z]+)\s*(?:\(\s*)?group\s*[:=]\s*["']([^"']+)["']\s*,\s*name\s*[:=]\s*["']([^"']+)["']"""
 )
+_MAX_MANIFEST_LINE = 4096
 _GRADLE_DEV = frozenset({"annotationProcessor", "kapt", "ksp", "developmentOnly"})
 
 
 def _parse_gradle(manifest: _Manifest, text: str) -> None:
     for number, line in enumerate(text.splitlines(), start=1):
+        if len(line) > _MAX_MANIFEST_LINE:
+            continue  # no dependency line is this long; regexes stay linear on the rest
         match = _GRADLE_STRING.match(line) or _GRADLE_MAP.match(line)
         if not match:
             continue

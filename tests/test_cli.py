@@ -194,8 +194,11 @@ def test_show_config(tmp_path: Path) -> None:
     (example / "gatekeeper.toml").write_text("database = 'mysql'\n")
     result = run("audit", str(example), "--show-config")
     assert result.exit_code == 0
-    assert "database = 'mysql'  [declared]  (gatekeeper.toml)" in result.stdout
+    assert 'database = "mysql"  [declared]  (gatekeeper.toml)' in result.stdout
     assert "test_coverage_target = 70  [default]" in result.stdout
+    assert 'tech_stack = "python-fastapi"  [detected]' in result.stdout
+    strict = run("audit", str(example), "--show-config", "--fail-on", "high")
+    assert 'severity_threshold = "high"  [cli]  (command line)' in strict.stdout
 
 
 def test_timings_only_on_request(example: Path) -> None:

@@ -119,10 +119,28 @@ def test_load_file_is_trusted(tmp_path: Path) -> None:
     assert loaded.config.exclude == ("docs/",)
 
 
-def test_load_file_pyproject_without_section(tmp_path: Path) -> None:
+def test_load_file_pyproject_without_section_is_the_default_policy(tmp_path: Path) -> None:
     path = write(tmp_path, "pyproject.toml", "[project]\nname='x'\n")
-    with pytest.raises(ConfigError, match=r"no \[tool\.gatekeeper\] section"):
-        cfg.load_file(path)
+    loaded = cfg.load_file(path)
+    assert loaded.trusted and loaded.config == cfg.Config(origins={})
+
+
+def test_load_file_reads_a_renamed_pyproject(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "policy.toml", "[project]\nname='x'\n[tool.gatekeeper]\nexclude=['a/']\n"
+    )
+    loaded = cfg.load_file(path)
+    assert loaded.config.exclude == ("a/",)
+    assert loaded.config.origins["exclude"] == f"{path} [tool.gatekeeper]"
+
+
+def test_empty_phases_and_deep_toml_are_errors(tmp_path: Path) -> None:
+    write(tmp_path, "gatekeeper.toml", "phases = []\n")
+    with pytest.raises(ConfigError, match="`phases` is empty"):
+        cfg.discover(tmp_path)
+    write(tmp_path, "gatekeeper.toml", "x = " + "[" * 50_000 + "]" * 50_000 + "\n")
+    with pytest.raises(ConfigError, match=r"nested too deeply|invalid TOML"):
+        cfg.discover(tmp_path)
 
 
 def test_load_file_missing(tmp_path: Path) -> None:

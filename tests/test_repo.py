@@ -426,7 +426,7 @@ def test_depth_limit_is_recorded(root: Path) -> None:
     assert paths(index) == ["a/b/f.py"]
     assert reasons(index) == {
         "a/b/c": "not walked: deeper than max_depth 2 "
-        "(raise max_depth in [tool.gatekeeper] to analyze it)"
+        "(a fixed bound against hostile trees; exclude or flatten it)"
     }
 
 

@@ -134,7 +134,10 @@ def test_text_report_shows_gates_findings_and_verdict() -> None:
     assert "GK001" in out
     assert "suppressed: vendored" in out
     assert "big.py (index): too large" in out
-    assert "verdict: FAIL (incomplete" in out
+    assert (
+        "verdict: INCOMPLETE (28 criteria could not be evaluated); "
+        "what was evaluated: FAIL; root causes: requirements" in out
+    )
     assert "bandit 1.9.4: scanned 3 of 3 files, ok" in out
     assert "\x1b" not in out
     assert "::set-output" not in out
@@ -143,4 +146,6 @@ def test_text_report_shows_gates_findings_and_verdict() -> None:
 def test_clean_truncates_and_escapes() -> None:
     assert clean("a" * 3000).endswith("[1000 more characters]")
     assert clean("a\u2028b") == "a\\u2028b"
+    assert clean("x\u202eyp.txt") == "x\\u202eyp.txt"  # bidi override
+    assert clean("tab\there") == "tab\\x09here"
     assert "::" not in for_log("::error::x")

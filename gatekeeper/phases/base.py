@@ -6,6 +6,7 @@ A criterion's docstring is its documentation: first line the title, then `Why:` 
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -107,6 +108,9 @@ class Criterion:
         return _section(self.check, "Fix")
 
 
+_HEADER = re.compile(r"^([A-Z][a-z]+):\s*")
+
+
 def _section(fn: CheckFn | None, name: str) -> str:
     doc = inspect.getdoc(fn) if fn is not None else None
     if not doc:
@@ -114,12 +118,10 @@ def _section(fn: CheckFn | None, name: str) -> str:
     text: list[str] = []
     taking = False
     for line in doc.splitlines():
-        if line.startswith(f"{name}:"):
-            taking = True
-            line = line[len(name) + 1 :]
-        elif line.endswith(":") and line[:-1].isalpha() and line[:1].isupper():
-            taking = False
-            continue
+        header = _HEADER.match(line)
+        if header:
+            taking = header.group(1) == name
+            line = line[header.end() :]
         if taking:
             text.append(line.strip())
     return " ".join(t for t in text if t)

@@ -111,13 +111,16 @@ def render(report: Report, *, color: bool = False, width: int = 120, verbose: bo
         )
 
     verdict = report.verdict.value.upper()
-    extra = "" if report.complete else " (incomplete: some criteria could not be evaluated)"
     causes = f"; root causes: {', '.join(report.root_causes)}" if report.root_causes else ""
-    console.print(
-        Text(
-            f"verdict: {verdict}{extra}{causes}", style="bold red" if verdict == "FAIL" else "bold"
+    if report.complete:
+        line = f"verdict: {verdict}{causes}"
+    else:
+        errors = sum(c.status == Status.ERROR for p in report.phases for c in p.criteria)
+        line = (
+            f"verdict: INCOMPLETE ({errors} criteria could not be evaluated); "
+            f"what was evaluated: {verdict}{causes}"
         )
-    )
+    console.print(Text(line, style="bold red" if verdict == "FAIL" else "bold"))
     if report.remediation.status.value == "open":
         console.print(
             f"remediation: security gate failed; return to phase 3 "
