@@ -265,6 +265,16 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
         unanalyzed.extend(outcome.unanalyzed)
     lap("engines")
 
+    # Directories skipped by default (vendor, build, dist ...) that hold committed files.
+    unanalyzed.extend(
+        Unanalyzed(
+            d.path,
+            f"directory not walked ({d.reason}); git tracks {d.tracked_files} files in it",
+            "index",
+        )
+        for d in index.skipped
+        if d.tracked_files and d.reason != "excluded by configuration"
+    )
     unanalyzed_all = tuple(sorted(set(index.unanalyzed) | set(unanalyzed)))
     ctx = Context(
         index=index,
@@ -277,6 +287,7 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
         fact_errors=fact_errors,
         engine_findings=engine_findings,
         engine_runs=engine_runs,
+        engines_enabled=opts.engines,
         finalize=_finalizer(index, opts.select, opts.ignore),
     )
     report = evaluate(ctx, config, services, unanalyzed_all, engine_runs)

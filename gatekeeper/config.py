@@ -312,18 +312,26 @@ def primary_databases(names: Sequence[str]) -> tuple[str, ...]:
     return servers or tuple(names)
 
 
+_LANGUAGE_PREFIX = {"javascript": "node", "typescript": "node", "kotlin": "java"}
+
+
+def stacks_of(service: Service) -> set[str]:
+    """The seed's `<language>-<framework>` names a service matches (only real pairs)."""
+    return {
+        stack
+        for lang in service.names("language")
+        for fw in service.names("framework")
+        if (stack := f"{_LANGUAGE_PREFIX.get(lang, lang)}-{_FRAMEWORK_STACKS.get(fw, fw)}")
+        in TECH_STACKS
+    }
+
+
 def detected_value(key: str, services: Sequence[Service]) -> str | None:
     """The value detection supports for a seed parameter, when it is unambiguous."""
     names: set[str] = set()
     if key == "tech_stack":
         for s in services:
-            for lang in s.names("language"):
-                for fw in s.names("framework"):
-                    prefix = {"javascript": "node", "typescript": "node", "kotlin": "java"}
-                    fw_name = _FRAMEWORK_STACKS.get(fw, fw)
-                    stack = f"{prefix.get(lang, lang)}-{fw_name}"
-                    if stack in TECH_STACKS:
-                        names.add(stack)
+            names |= stacks_of(s)
     elif key in _DETECTED_KEYS:
         for s in services:
             found = s.names(_DETECTED_KEYS[key])

@@ -6,7 +6,9 @@ the size before reading, and records everything it would not or could not read.
 
 from __future__ import annotations
 
+import bisect
 import codecs
+import dataclasses
 import enum
 import errno
 import hashlib
@@ -78,6 +80,7 @@ class SkippedDir:
 
     path: str
     reason: str
+    tracked_files: int = 0  # files git tracks below it (from .git/index): committed code unread
 
 
 @dataclass(frozen=True, slots=True)
@@ -796,6 +799,19 @@ class _Walker:
         self.files.append(FileEntry(rel, size, language, ignored))
 
 
+def _with_tracked_counts(
+    skipped: Sequence[SkippedDir], tracked: frozenset[str]
+) -> list[SkippedDir]:
+    ordered = sorted(tracked)
+    out = []
+    for d in skipped:
+        prefix = d.path + "/"
+        first = bisect.bisect_left(ordered, prefix)
+        last = bisect.bisect_left(ordered, prefix[:-1] + "0")  # "0" sorts right after "/"
+        out.append(dataclasses.replace(d, tracked_files=last - first))
+    return out
+
+
 def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip("/") + "/")
 
@@ -880,7 +896,7 @@ class RepoIndex:
             files=tuple(sorted(walker.files)),
             links=tuple(sorted(walker.links)),
             unanalyzed=tuple(sorted(walker.unanalyzed)),
-            skipped=tuple(sorted(walker.skipped)),
+            skipped=tuple(sorted(_with_tracked_counts(walker.skipped, walker.tracked))),
             notes=tuple(walker.notes),
             stats=tuple(sorted(counts.items())),
             max_file_bytes=max_file_bytes,

@@ -483,7 +483,7 @@ def _join_inside(base_dir: str, relative: str) -> str | None:
     return joined
 
 
-def _is_test_path(path: str) -> bool:
+def is_test_path(path: str) -> bool:
     parts = path.split("/")
     return any(part in _TEST_DIRS for part in parts[:-1]) or bool(_TEST_FILE.match(parts[-1]))
 
@@ -1167,7 +1167,7 @@ def _import_hits(run: _Run) -> None:
         owner = run.owner(path) if path in run.file_set else None
         language = _file_language(path)
         # Tests import what they need to test (sqlite, mongomock, ...): not the service's stack.
-        if owner is None or language is None or _is_test_path(path):
+        if owner is None or language is None or is_test_path(path):
             continue
         ecosystem = _IMPORT_ECOSYSTEM[language]
         for module, line in run.imports[path]:
@@ -1213,7 +1213,7 @@ def _language_hits(run: _Run, owned_manifests: Mapping[str, list[_Manifest]]) ->
         languages = by_owner[root]
         for language, paths in languages.items():
             # Application code says more than tests or empty package markers.
-            paths.sort(key=lambda p: (_is_test_path(p), p.endswith("__init__.py"), p))
+            paths.sort(key=lambda p: (is_test_path(p), p.endswith("__init__.py"), p))
             for path in paths[:MAX_LANGUAGE_EVIDENCE]:
                 what = "TypeScript config" if path.endswith(".json") else f"{language} source"
                 run.add((root,), _Hit(LANGUAGE, language, Evidence(path, None, what)))

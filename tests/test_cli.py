@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from importlib import resources
 from pathlib import Path
 
@@ -261,3 +262,18 @@ def test_no_color_env_and_quiet(example: Path, monkeypatch: pytest.MonkeyPatch) 
 def test_explain_engine_rule() -> None:
     result = run("explain", "B602")
     assert result.exit_code == 0 and "GK3602" in result.stdout
+
+
+def test_exit_zero_does_not_hide_an_incomplete_audit(example: Path) -> None:
+    assert run("audit", str(example), "--no-engines", "--exit-zero", "-q").exit_code == 3
+
+
+def test_tracked_code_in_a_default_excluded_directory_is_listed(example: Path) -> None:
+    vendor = example / "vendor" / "lib"
+    vendor.mkdir(parents=True)
+    (vendor / "evil.py").write_text("eval(input())\n")
+    subprocess.run(["git", "init", "-q"], cwd=example, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=example, check=True)
+    _, report = audit_json(example, "--no-engines")
+    reasons = {u["path"]: u["reason"] for u in report["unanalyzed"]}
+    assert "git tracks 1 files" in reasons["vendor"]

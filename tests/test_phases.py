@@ -352,3 +352,45 @@ def test_sqlite_beside_a_server_database_is_not_ambiguous(tmp_path: Path) -> Non
     out = check(requirements.tech_stack_is_confirmed, make_ctx(tmp_path, services=(svc,)))
     assert out.status is Status.PASS
     assert "python-flask, postgresql detected" in out.findings[0].message
+
+
+def test_scan_errors_on_source_the_index_refused_and_on_uncovered_languages(tmp_path: Path) -> None:
+    big = make_ctx(
+        tmp_path,
+        engine_runs=(OK_RUN,),
+        unanalyzed=(Unanalyzed("app/big.py", "too large", "index"),),
+    )
+    out = check(validation.security_scan_finds_nothing_open, big)
+    assert out.status is Status.ERROR and "app/big.py" in out.message
+    docs = make_ctx(
+        tmp_path, engine_runs=(OK_RUN,), unanalyzed=(Unanalyzed("big.csv", "too large", "index"),)
+    )
+    assert check(validation.security_scan_finds_nothing_open, docs).status is Status.PASS
+    (tmp_path / "App.kt").write_text("fun main() {}\n")
+    kotlin = make_ctx(tmp_path, engine_runs=(OK_RUN,))
+    out = check(validation.security_scan_finds_nothing_open, kotlin)
+    assert out.status is Status.ERROR and "kotlin" in out.message
+
+
+def test_scan_not_run(tmp_path: Path) -> None:
+    out = check(
+        validation.security_scan_finds_nothing_open, make_ctx(tmp_path, engines_enabled=False)
+    )
+    assert out.status is Status.ERROR and "--no-engines" in out.message
+
+
+def test_undeclared_database_and_none_detected_is_ambiguous(tmp_path: Path) -> None:
+    svc = service(("language", "python"), ("framework", "fastapi"))
+    out = check(requirements.tech_stack_is_confirmed, make_ctx(tmp_path, services=(svc,)))
+    assert out.status is Status.FAIL and out.findings[0].rule_id == "GK009"
+
+
+def test_language_framework_pairs_are_real_stacks(tmp_path: Path) -> None:
+    mixed = service(
+        ("language", "python"),
+        ("language", "javascript"),
+        ("framework", "django"),
+        ("database", "postgresql"),
+    )
+    out = check(requirements.tech_stack_is_confirmed, make_ctx(tmp_path, services=(mixed,)))
+    assert out.status is Status.PASS  # node-django is no stack; python-django is the one

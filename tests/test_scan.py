@@ -40,9 +40,17 @@ def test_bandit_issue_maps_to_our_rule() -> None:
 
 
 @pytest.mark.parametrize("path", ["tests/test_x.py", "app/x_test.py", "conftest.py"])
-def test_test_files_are_capped_at_low(path: str) -> None:
-    [f] = scan.bandit_findings(bandit_run(path))
+def test_fake_credentials_in_test_files_are_capped_at_low(path: str) -> None:
+    [f] = scan.bandit_findings(bandit_run(path, "B105", "MEDIUM"))
     assert f.severity is Severity.LOW
+    [app] = scan.bandit_findings(bandit_run("app/settings.py", "B105", "MEDIUM"))
+    assert app.severity is Severity.MEDIUM
+
+
+@pytest.mark.parametrize("path", ["tests/test_x.py", "app/testing/handlers.py"])
+def test_dangerous_calls_keep_their_severity_in_test_paths(path: str) -> None:
+    [f] = scan.bandit_findings(bandit_run(path))
+    assert f.severity is Severity.HIGH
 
 
 def test_assert_in_tests_is_not_reported() -> None:

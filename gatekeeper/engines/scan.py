@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from gatekeeper.engines import bandit, rulemap, semgrep
 from gatekeeper.errors import EngineError
@@ -22,6 +22,7 @@ from gatekeeper.model import (
 )
 from gatekeeper.phases.base import Rule, make_finding
 from gatekeeper.repo import RepoIndex
+from gatekeeper.stack import is_test_path
 
 CRITERION = "validation.security_scan_passed"
 PHASE = "validation"
@@ -48,26 +49,14 @@ class ScanOutcome:
     unanalyzed: tuple[Unanalyzed, ...]
 
 
-def is_test_file(path: str) -> bool:
-    p = PurePosixPath(path)
-    return (
-        p.name.startswith("test_")
-        or p.name.endswith("_test.py")
-        or p.name == "conftest.py"
-        or ".test." in p.name
-        or ".spec." in p.name
-        or p.name.endswith("_test.go")
-        or p.name.endswith(("Test.java", "Tests.java", "IT.java"))
-        or any(
-            part in ("tests", "test", "testing", "__tests__", "spec", "e2e")
-            for part in p.parts[:-1]
-        )
-    )
-
-
 def in_test_file(rule: Rule, path: str) -> Rule:
-    """Test fixtures hold fake passwords and shell calls on purpose: reported, capped at low."""
-    if is_test_file(path) and rule.severity.rank > Severity.LOW.rank:
+    """Test fixtures hold fake credentials, temp paths and weak randomness on purpose.
+
+    Only those kinds are capped at low in test files; anything else (a shell call, eval,
+    an injection) keeps its severity wherever it is, so a test-looking path hides nothing.
+    """
+    capped = rule.severity.rank > Severity.LOW.rank
+    if capped and rule.id in rulemap.TEST_FIXTURE_RULES and is_test_path(path):
         return replace(rule, severity=Severity.LOW)
     return rule
 
@@ -89,7 +78,7 @@ def bandit_findings(run: bandit.BanditRun) -> list[Finding]:
     out = []
     for issue in run.issues:
         # assert in tests is how tests are written, not a vulnerability.
-        if issue.test_id == "B101" and is_test_file(issue.path):
+        if issue.test_id == "B101" and is_test_path(issue.path):
             continue
         rule_id, name = rulemap.bandit_rule(issue.test_id, issue.test_name)
         rule = Rule(

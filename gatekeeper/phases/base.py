@@ -60,6 +60,7 @@ class Context:
     earlier: dict[str, tuple[Status, tuple[CriterionResult, ...]]] = field(default_factory=dict)
     engine_findings: tuple[Finding, ...] = ()
     engine_runs: tuple[EngineRun, ...] = ()
+    engines_enabled: bool = True
     # snippets, fingerprints, inline suppressions and --select/--ignore, applied by the runner
     finalize: Callable[[Sequence[Finding]], list[Finding]] = list
 

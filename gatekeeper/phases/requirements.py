@@ -143,16 +143,6 @@ RULES = (
 )
 
 
-def _stacks_of(service: Service) -> set[str]:
-    """The seed's `<language>-<framework>` names this service matches."""
-    prefix = {"javascript": "node", "typescript": "node", "kotlin": "java"}
-    return {
-        f"{prefix.get(lang, lang)}-{'spring' if fw == 'spring-boot' else fw}"
-        for lang in service.names("language")
-        for fw in service.names("framework")
-    }
-
-
 def _evidence_of(service: Service, kind: str) -> list[Evidence]:
     return [
         Evidence(ev.path, ev.line, f"{service.name}: {d.name} ({ev.what})")
@@ -180,12 +170,14 @@ def tech_stack_is_confirmed(ctx: Context) -> Outcome:
     evidence: list[Evidence] = []
     declared_stack, declared_db = ctx.config.tech_stack, ctx.config.database
     if declared_stack:
-        matching = [s for s in backends if declared_stack in _stacks_of(s)]
+        matching = [s for s in backends if declared_stack in cfg.stacks_of(s)]
         if matching:
             for s in matching:
                 evidence += _evidence_of(s, "framework")
         else:
-            seen = sorted({st for s in backends for st in _stacks_of(s)}) or ["nothing recognised"]
+            seen = sorted({st for s in backends for st in cfg.stacks_of(s)}) or [
+                "nothing recognised"
+            ]
             findings.append(
                 make_finding(
                     STACK_MISMATCH,
@@ -213,12 +205,12 @@ def tech_stack_is_confirmed(ctx: Context) -> Outcome:
     if not declared_stack or not declared_db:
         for s in backends:
             manifest = Location(s.manifests[0] if s.manifests else s.root)
-            stacks, dbs = _stacks_of(s), cfg.primary_databases(s.names("database"))
+            stacks, dbs = cfg.stacks_of(s), cfg.primary_databases(s.names("database"))
             missing = [
                 k for k, v in (("tech_stack", declared_stack), ("database", declared_db)) if not v
             ]
             ambiguous = (not declared_stack and len(stacks) != 1) or (
-                not declared_db and len(dbs) > 1
+                not declared_db and len(dbs) != 1
             )
             if ambiguous:
                 findings.append(

@@ -12,10 +12,13 @@ from gatekeeper.phases.base import (
     outcome_from_findings,
     planned,
 )
-from gatekeeper.repo import display_path
+from gatekeeper.repo import display_path, language_for
 
 PHASE_ID = "validation"
 SCAN_ENGINES = frozenset({"bandit", "semgrep"})
+SOURCE_LANGUAGES = frozenset({"python", "javascript", "typescript", "go", "java", "kotlin"})
+# bandit for Python; gatekeeper's semgrep rules for the rest (engines/scan.py).
+SCANNED_LANGUAGES = frozenset({"python", "javascript", "typescript", "go", "java"})
 GATED_PHASES = (
     "api_design",
     "database",
@@ -56,6 +59,8 @@ def security_scan_finds_nothing_open(ctx: Context) -> Outcome:
     Fix: fix each finding, or suppress it inline with a reason (`# gatekeeper: ignore[GK3602]
     reason`).
     """
+    if not ctx.engines_enabled:
+        return Outcome(Status.ERROR, "the security scan was not run (--no-engines)")
     failed = [run for run in ctx.engine_runs if not run.ok]
     if failed:
         return Outcome(
@@ -63,16 +68,35 @@ def security_scan_finds_nothing_open(ctx: Context) -> Outcome:
             "; ".join(f"{run.engine} did not complete: {run.message}" for run in failed),
             findings=tuple(ctx.finalize(ctx.engine_findings)),
         )
+    languages = {e.language for e in ctx.index.files if e.language in SOURCE_LANGUAGES}
+    uncovered = sorted(languages - SCANNED_LANGUAGES)
+    if uncovered:
+        return Outcome(
+            Status.ERROR,
+            f"no gatekeeper scanner covers {', '.join(uncovered)} yet: those files were not "
+            "scanned, so the scan cannot pass",
+            findings=tuple(ctx.finalize(ctx.engine_findings)),
+        )
     if not ctx.engine_runs:
-        return Outcome(Status.ERROR, "no scanner ran: the repository has no file to scan")
-    missed = sorted({u.path for u in ctx.unanalyzed if u.engine in SCAN_ENGINES})
+        return Outcome(Status.ERROR, "no source file to scan was found")
+    # Files a scanner refused, and source files the index itself could not read (too large,
+    # binary, a FIFO): neither was scanned.
+    missed = sorted(
+        {
+            u.path
+            for u in ctx.unanalyzed
+            if u.engine in SCAN_ENGINES
+            or (u.engine == "index" and language_for(u.path.rsplit("/", 1)[-1]) in SOURCE_LANGUAGES)
+        }
+    )
     if missed:
         shown = ", ".join(display_path(p) for p in missed[:5])
         more = f" and {len(missed) - 5} more" if len(missed) > 5 else ""
         return Outcome(
             Status.ERROR,
-            f"{len(missed)} file(s) could not be scanned ({shown}{more}); a file no scanner "
-            "read is not a clean file. Fix them, or exclude them in [tool.gatekeeper]",
+            f"{len(missed)} file(s) could not be scanned ({shown}{more}; reasons in "
+            "unanalyzed[]); a file no scanner read is not a clean file. Fix or exclude them; "
+            "code written for a newer Python needs gatekeeper installed on that Python",
             findings=tuple(ctx.finalize(ctx.engine_findings)),
         )
     evidence = tuple(
