@@ -70,19 +70,22 @@ class Audit:
     root: Path
 
 
-def load_config(root: Path, config_path: Path | None) -> tuple[cfg.LoadedConfig, cfg.Config | None]:
-    """The policy in force, and the target's own config when a trusted one replaced it."""
+def load_config(
+    root: Path, config_path: Path | None
+) -> tuple[cfg.LoadedConfig, cfg.Config | None, str | None]:
+    """The policy in force, the target's own config when a trusted one replaced it, and why
+    the target's own config could not be read (then the trusted policy simply applies)."""
     if config_path is None:
-        return cfg.discover(root), None
+        return cfg.discover(root), None, None
     trusted = cfg.load_file(config_path)
     try:
-        target = cfg.discover(root).config
-    except ConfigError:
+        target: cfg.Config | None = cfg.discover(root).config
+    except ConfigError as exc:
         # A broken config in the pull request must not stop the trusted policy from applying.
-        target = None
+        return trusted, None, str(exc)
     if target is not None and not target.origins:
         target = None
-    return trusted, target
+    return trusted, target, None
 
 
 def _lines_reader(index: RepoIndex) -> Callable[[str], Sequence[str] | None]:
@@ -209,7 +212,7 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
         from gatekeeper.errors import UsageError
 
         raise UsageError(f"{root}: not a directory; give the path of the repository to audit")
-    loaded, target_config = load_config(root, opts.config_path)
+    loaded, target_config, target_config_error = load_config(root, opts.config_path)
     config = loaded.config
     overrides: dict[str, object] = {}
     if opts.fail_on is not None:
@@ -280,6 +283,7 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
         index=index,
         loaded=loaded,
         target_config=target_config,
+        target_config_error=target_config_error,
         services=services,
         stack_problems=stack_problems,
         file_facts=file_facts,

@@ -277,3 +277,17 @@ def test_tracked_code_in_a_default_excluded_directory_is_listed(example: Path) -
     _, report = audit_json(example, "--no-engines")
     reasons = {u["path"]: u["reason"] for u in report["unanalyzed"]}
     assert "git tracks 1 files" in reasons["vendor"]
+
+
+def test_invalid_repository_config_under_a_trusted_policy(tmp_path: Path) -> None:
+    example = copy_fixture("fastapi-postgres", tmp_path)
+    policy = tmp_path / "policy.toml"
+    policy.write_text("severity_threshold = 'medium'\n")
+    (example / "gatekeeper.toml").write_text("phases = 'x\n")
+    code, report = audit_json(example, "--config", str(policy), "--no-engines")
+    assert code == 3  # still an audit, under the trusted policy
+    crit = {c["id"]: c for p in report["phases"] for c in p["criteria"]}
+    assert crit["requirements.policy_not_weakened"]["status"] == "pass"
+    [f] = [f for f in report["findings"] if f["rule_id"] == "GK010"]
+    assert f["location"]["path"] == "gatekeeper.toml"
+    assert "invalid TOML" in f["message"]

@@ -130,6 +130,16 @@ STACK_AMBIGUOUS = Rule(
     "Declare tech_stack and database in [tool.gatekeeper].",
 )
 
+CONFIG_INVALID = Rule(
+    "GK010",
+    "repository-config-invalid",
+    "requirements.policy_not_weakened",
+    Severity.LOW,
+    Confidence.HIGH,
+    "The repository's own gatekeeper configuration is invalid; the trusted policy was used.",
+    "Fix the configuration file named in the message.",
+)
+
 RULES = (
     SYMLINK_ESCAPES,
     SYMLINK_DANGLING,
@@ -140,6 +150,7 @@ RULES = (
     STACK_MISMATCH,
     STACK_UNDECLARED,
     STACK_AMBIGUOUS,
+    CONFIG_INVALID,
 )
 
 
@@ -375,6 +386,20 @@ def repository_config_does_not_weaken_policy(ctx: Context) -> Outcome:
         return Outcome(
             Status.SKIPPED,
             "no trusted policy given: in CI pass --config with the base branch's configuration",
+        )
+    if ctx.target_config_error is not None:
+        finding = make_finding(
+            CONFIG_INVALID,
+            Location(ctx.target_config_error.split(" ")[0].split(":")[0]),
+            f"the repository's own configuration is invalid ({ctx.target_config_error}); "
+            "the trusted policy applies",
+            phase=PHASE_ID,
+        )
+        return outcome_from_findings(
+            ctx,
+            [finding],
+            pass_message="the trusted policy applies; the repository's configuration is invalid",
+            evidence=(Evidence(ctx.loaded.path or "--config", None, "trusted policy"),),
         )
     if ctx.target_config is None:
         return Outcome(
