@@ -310,7 +310,7 @@ def _open_dir_at(root_fd: int, parts: Sequence[str], rel: str) -> int:
     return fd
 
 
-def _read_at(dir_fd: int, name: str, rel: str, max_bytes: int) -> bytes:
+def _read_at(dir_fd: int, name: str, rel: str, max_bytes: int, *, head: bool = False) -> bytes:
     # lstat first: a FIFO or device is refused without ever being opened.
     st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
     if stat.S_ISLNK(st.st_mode):
@@ -319,7 +319,7 @@ def _read_at(dir_fd: int, name: str, rel: str, max_bytes: int) -> bytes:
         )
     if not stat.S_ISREG(st.st_mode):
         raise UnsafePathError(f"{display_path(rel)}: not a regular file ({_kind_of(st.st_mode)})")
-    if st.st_size > max_bytes:
+    if st.st_size > max_bytes and not head:
         raise FileTooLargeError(rel, st.st_size, max_bytes)
     try:
         fd = os.open(name, _FILE_FLAGS, dir_fd=dir_fd)
@@ -332,10 +332,11 @@ def _read_at(dir_fd: int, name: str, rel: str, max_bytes: int) -> bytes:
             raise UnsafePathError(
                 f"{display_path(rel)}: not a regular file ({_kind_of(st.st_mode)})"
             )
-        if st.st_size > max_bytes:
+        if st.st_size > max_bytes and not head:
             raise FileTooLargeError(rel, st.st_size, max_bytes)
         chunks: list[bytes] = []
-        remaining = max_bytes + 1  # one byte more tells a file that grew past the cap
+        # one byte more tells a file that grew past the cap (a head read stops at the cap)
+        remaining = max_bytes if head else max_bytes + 1
         want = min(st.st_size + 1, remaining)
         while remaining > 0:
             chunk = os.read(fd, max(1, min(want, remaining)))
@@ -373,6 +374,20 @@ def safe_read(root: Path, rel: str, max_bytes: int) -> bytes:
         os.close(root_fd)
     try:
         return _read_at(dir_fd, parts[-1], rel, max_bytes)
+    finally:
+        os.close(dir_fd)
+
+
+def safe_read_head(root: Path, rel: str, limit: int) -> bytes:
+    """At most the first `limit` bytes of `rel`, with every check of safe_read but the size."""
+    parts = _split_rel(rel)
+    root_fd = _open_root(root)
+    try:
+        dir_fd = _open_dir_at(root_fd, parts[:-1], rel)
+    finally:
+        os.close(root_fd)
+    try:
+        return _read_at(dir_fd, parts[-1], rel, limit, head=True)
     finally:
         os.close(dir_fd)
 

@@ -783,3 +783,13 @@ def test_file_too_large_survives_the_trip_back_from_a_worker() -> None:
         3,
         "a.py: too large: 5 bytes > 3 bytes",
     )
+
+
+def test_safe_read_head_reads_only_the_start_and_refuses_links(tmp_path: Path) -> None:
+    from gatekeeper.repo import safe_read_head
+
+    (tmp_path / "big.yaml").write_bytes(b"openapi: 3.0.0\n" + b"x" * 10_000)
+    assert safe_read_head(tmp_path, "big.yaml", 8) == b"openapi:"
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "big.yaml")
+    with pytest.raises(UnsafePathError):
+        safe_read_head(tmp_path, "link.yaml", 8)

@@ -10,25 +10,25 @@ import json
 import os
 import re
 import shutil
-import stat
 import sys
 import tempfile
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import weakref
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from types import GeneratorType
 from typing import IO, Any, cast
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from referencing import Registry, Resource
 from referencing._core import Resolved, Resolver
 from referencing.exceptions import Unresolvable
-from referencing.jsonschema import DRAFT202012
 
 from gatekeeper import repo
 from gatekeeper.engines import proc
-from gatekeeper.errors import GatekeeperError, UnsafePathError
+from gatekeeper.errors import GatekeeperError
 from gatekeeper.repo import RepoIndex, decode_source, display_path, safe_read
 from gatekeeper.yamlsafe import DataFormatError, KeyPath, load_json, load_yaml_with_lines
 
@@ -137,38 +137,8 @@ def discover_specs(index: RepoIndex) -> tuple[SpecCandidate, ...]:
 
 
 def read_head(root: Path, rel: str, limit: int) -> bytes:
-    """At most `limit` bytes from the start of the regular file `rel`, with safe_read's checks.
-
-    Symlinks are refused at every component (O_NOFOLLOW) and FIFOs or devices are never opened;
-    unlike safe_read, a file larger than `limit` is not an error: only its head is read.
-    """
-    parts = repo._split_rel(rel)
-    root_fd = repo._open_root(root)
-    try:
-        dir_fd = repo._open_dir_at(root_fd, parts[:-1], rel)
-    finally:
-        os.close(root_fd)
-    try:
-        info = os.stat(parts[-1], dir_fd=dir_fd, follow_symlinks=False)
-        if not stat.S_ISREG(info.st_mode):
-            raise UnsafePathError(f"{display_path(rel)}: not a regular file")
-        fd = os.open(parts[-1], repo._FILE_FLAGS, dir_fd=dir_fd)
-    finally:
-        os.close(dir_fd)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped since the lstat
-            raise UnsafePathError(f"{display_path(rel)}: not a regular file")
-        chunks: list[bytes] = []
-        remaining = limit
-        while remaining > 0:
-            chunk = os.read(fd, remaining)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-    finally:
-        os.close(fd)
-    return b"".join(chunks)
+    """At most `limit` bytes from the start of the regular file `rel`, with safe_read's checks."""
+    return repo.safe_read_head(root, rel, limit)
 
 
 def sniff_spec(head: bytes, *, truncated: bool = False) -> tuple[str, str | None] | None:
@@ -299,20 +269,21 @@ def result_from_process(
             f"{shown}: validation did not finish within {timeout:g} s and was stopped "
             "(a $ref explosion or a very large spec?)",
         )
-    stderr = result.stderr
-    if result.memory_exceeded or b"MemoryError" in stderr:
-        return _error(
-            path,
-            f"{shown}: validation needed more than {memory_bytes // 2**20} MiB of memory and "
-            "was stopped",
-        )
+    out_of_memory = (
+        f"{shown}: validation needed more than {memory_bytes // 2**20} MiB of memory and was "
+        "stopped"
+    )
+    if result.memory_exceeded:
+        return _error(path, out_of_memory)
     if result.stdout_truncated:
         return _error(path, f"{shown}: the validator wrote more output than gatekeeper keeps")
     try:
         data = json.loads(result.stdout)
         return result_from_json(path, data)
     except (ValueError, TypeError, KeyError) as exc:
-        detail = proc.short_text(stderr, 300) or "no message"
+        if b"MemoryError" in result.stderr:
+            return _error(path, out_of_memory)
+        detail = proc.short_text(result.stderr, 300) or "no message"
         how = (
             f"was killed by signal {-result.returncode}"
             if result.returncode < 0
@@ -356,10 +327,14 @@ def result_from_json(path: str, data: object) -> SpecResult:
         path=path,
         status=status,
         version=_clip(version, 40) if version is not None else None,
-        errors=tuple(sorted(set(errors))),
+        errors=tuple(sorted(set(errors), key=_error_key)),
         ref_problems=tuple(sorted(set(problems))),
         message=_clip(_text(data.get("message", "")), 2000),
     )
+
+
+def _error_key(error: SpecError) -> tuple[str, str, int]:
+    return (error.pointer, error.message, error.line or 0)
 
 
 def _items(value: object) -> list[dict[str, Any]]:
@@ -521,8 +496,11 @@ class _Refs:
             )
 
     def resources(self) -> list[tuple[str, Resource[Any]]]:
+        # Opaque, not JSON Schema 2020-12 as the library would: an `$id` inside a file then
+        # never moves the base its refs resolve against (the vetting assumed the file's own
+        # URI), and referencing never crawls a hostile document looking for ids and anchors.
         return [
-            (_uri_for(rel), DRAFT202012.create_resource(doc.contents))
+            (_uri_for(rel), Resource.opaque(doc.contents))
             for rel, doc in sorted(self.loaded.items())
             if doc.problem is None
         ]
@@ -538,7 +516,7 @@ class _Refs:
                 "references, so an empty schema was used",
             )
         )
-        return DRAFT202012.create_resource({})
+        return Resource.opaque({})
 
     def _record(self, problem: RefProblem) -> None:
         self.problem_count += 1
@@ -642,8 +620,13 @@ def _file_of(uri: str) -> str | _Refused:
 
 def _pointer_problem(contents: object, fragment: str, rel: str) -> str | None:
     # Mirrors referencing's Resource.pointer, which raises on a missing key or a bad index.
+    if not fragment:
+        return None  # the whole document
     if not fragment.startswith("/"):
-        return None  # the whole document, or a plain-name anchor the library looks up itself
+        return (
+            "a plain-name fragment ($anchor); gatekeeper follows JSON pointers only, such as "
+            "#/components/schemas/Pet"
+        )
     node = contents
     for segment in unquote(fragment[1:]).split("/"):
         if isinstance(node, list):
@@ -829,20 +812,24 @@ class _Run:
             cast(Resolver[Any], resolver),
             resolved_cache_maxsize=_RESOLVED_CACHE_SIZE,
         )
+        places: _Places = weakref.WeakKeyDictionary()
         try:
-            validator = cls(SchemaPath(accessor))
+            validator = _locating_validator(cls, places)(SchemaPath(accessor))
             # Stage 1: the document against the OpenAPI meta-schema ($refs are plain data here).
             for error in validator.schema_validator.iter_errors(validator.schema):
                 closest = _closest(error)
-                self._add(_pointer(closest.absolute_path), closest.message, root=True)
+                self._add(_pointer(closest.absolute_path), closest.message)
             structural = self.error_count
             # Stage 2: the library's checks that follow $refs (schemas, defaults, parameters).
             try:
-                for error in validator.root_validator(validator.schema_path):
+                checks = validator.root_validator(validator.schema_path)
+                for error in checks:
+                    place = _place_of(checks, places) if len(self.errors) < MAX_ERRORS else ()
                     message = error.message
                     if not isinstance(error, OpenAPIValidationError):
+                        place = (*place, "default", *error.absolute_path)
                         message = f"a default value does not match its schema: {message}"
-                    self._add("", message, root=False)
+                    self._add(_pointer(place), message)
             except (_RefLimitExceeded, RecursionError, MemoryError):
                 raise
             except Exception as exc:
@@ -887,15 +874,16 @@ class _Run:
             return SpecStatus.INVALID, self._summary()
         return SpecStatus.VALID, f"{self.shown}: valid{self._problem_note()}"
 
-    def _add(self, pointer: str, message: str, *, root: bool) -> None:
+    def _add(self, pointer: str, message: str) -> None:
         self.error_count += 1
-        if len(self.errors) >= MAX_ERRORS:
-            return
-        line = self._line_of(pointer) if root else None
-        self.errors.append(SpecError(_clip(pointer), _clip(message), line))
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(SpecError(_clip(pointer), _clip(message), self._line_of(pointer)))
 
     def _line_of(self, pointer: str) -> int | None:
-        """The line of the deepest node on the pointer's path that the line map knows."""
+        """The line of the deepest node on the pointer's path that the line map knows.
+
+        A pointer that goes on through a `$ref` stops at the line of the `$ref`'s holder.
+        """
         node: object = self.spec
         path: list[str | int] = []
         found = None
@@ -928,6 +916,45 @@ class _Run:
             return "the spec's top level"
         place = self.refs.where.get(self.budget.last)
         return place or f"$ref {_clip(self.budget.last[1], MAX_REF_CHARS)!r}"
+
+
+# Generator -> the spec path its keyword validator was checking (see _locating_validator).
+_Places = weakref.WeakKeyDictionary[Generator[Any, None, None], KeyPath]
+
+
+def _locating_validator(cls: Any, places: _Places) -> Any:
+    """`cls` whose keyword validators record, for each error generator, the path it checks.
+
+    The library's own checks (duplicate operationId, bad schemas, defaults) yield errors with
+    no location. Its validators are looked up by name in `keyword_validators`, the library's
+    extension point; each wrapped one returns the library's generator untouched (no extra
+    frame, so no deeper recursion than the library's own) after noting it in `places`.
+    """
+    located = {name: _locating(kind, places) for name, kind in cls.keyword_validators.items()}
+    return type(cls.__name__, (cls,), {"keyword_validators": located})
+
+
+def _locating(kind: Any, places: _Places) -> Any:
+    from jsonschema_path import SchemaPath
+
+    def __call__(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = kind.__call__(self, *args, **kwargs)
+        place = next((arg for arg in args if isinstance(arg, SchemaPath)), None)
+        if place is not None and isinstance(result, GeneratorType):
+            places[result] = tuple(place.parts)
+        return result
+
+    return type(kind.__name__, (kind,), {"__call__": __call__})
+
+
+def _place_of(top: Generator[Any, None, None], places: _Places) -> KeyPath:
+    """The path of the innermost located generator in the `yield from` chain under `top`."""
+    found: KeyPath = ()
+    current: object = top
+    while isinstance(current, GeneratorType):
+        found = places.get(current, found)
+        current = current.gi_yieldfrom
+    return found
 
 
 def _closest(error: Any) -> Any:
@@ -1023,7 +1050,10 @@ def _install_guard(root: str) -> None:
 
 
 def _preload() -> None:
-    # The meta-schemas load lazily through urllib's file: handler; load them before the guard.
+    # The meta-schemas load lazily through urllib's file: handler, and the validator's modules
+    # are imported on first use: do both before the guard, which would refuse the first.
+    import jsonschema_path.accessors  # noqa: F401
+    import openapi_spec_validator.validation  # noqa: F401
     from openapi_spec_validator import schemas
 
     for validator in (
