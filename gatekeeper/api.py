@@ -127,9 +127,16 @@ def _finalizer(
     return finalize
 
 
-def _evaluate(criterion: Criterion, phase: Phase, ctx: Context, enabled: bool) -> Outcome:
+def _evaluate(
+    criterion: Criterion, phase: Phase, ctx: Context, enabled: bool, opts: Options
+) -> Outcome:
     if not enabled:
         return Outcome(Status.SKIPPED, f"phase {phase.id} is not enabled")
+    if criterion.id in opts.ignore:
+        return Outcome(Status.SKIPPED, "ignored on the command line (--ignore)")
+    selected_criteria = [i for i in opts.select if "." in i]
+    if selected_criteria and criterion.id not in selected_criteria:
+        return Outcome(Status.SKIPPED, "not selected on the command line (--select)")
     if criterion.check is None:
         return Outcome(
             Status.ERROR,
@@ -294,7 +301,7 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
         engines_enabled=opts.engines,
         finalize=_finalizer(index, opts.select, opts.ignore),
     )
-    report = evaluate(ctx, config, services, unanalyzed_all, engine_runs)
+    report = evaluate(ctx, config, services, unanalyzed_all, engine_runs, opts)
     # --select/--ignore change what is reported, so the report says they were used.
     filters = tuple(
         ConfigValue(key, list(ids), ValueSource.CLI, "command line")
@@ -315,7 +322,9 @@ def evaluate(
     services: tuple[Service, ...],
     unanalyzed: tuple[Unanalyzed, ...],
     engine_runs: tuple[EngineRun, ...],
+    opts: Options | None = None,
 ) -> Report:
+    opts = opts or Options()
     graph = phase_graph.build(ALL_PHASES)
     by_id = {p.id: p for p in ALL_PHASES}
     producers = {fact: p.id for p in ALL_PHASES for fact in p.produces}
@@ -326,7 +335,7 @@ def evaluate(
         enabled = pid in config.phases
         crits: list[CriterionResult] = []
         for criterion in phase.criteria:
-            out = _evaluate(criterion, phase, ctx, enabled)
+            out = _evaluate(criterion, phase, ctx, enabled, opts)
             for f in out.findings:
                 findings[f.fingerprint] = f
             crits.append(

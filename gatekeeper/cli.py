@@ -155,14 +155,14 @@ def cli() -> None:
     "--select",
     multiple=True,
     metavar="ID",
-    help="Report only these rule or criterion ids (repeatable, comma-separated).",
+    help="Report only these rule ids; evaluate only these criterion ids (repeatable).",
 )
 @click.option(
     "--ignore",
     "ignore_ids",
     multiple=True,
     metavar="ID",
-    help="Drop these rule or criterion ids (repeatable, comma-separated).",
+    help="Drop these rule ids; skip these criterion ids (repeatable).",
 )
 @click.option(
     "--phase",

@@ -291,3 +291,19 @@ def test_invalid_repository_config_under_a_trusted_policy(tmp_path: Path) -> Non
     [f] = [f for f in report["findings"] if f["rule_id"] == "GK010"]
     assert f["location"]["path"] == "gatekeeper.toml"
     assert "invalid TOML" in f["message"]
+
+
+def test_ignoring_or_selecting_a_criterion_skips_it(example: Path) -> None:
+    _, report = audit_json(example, "--no-engines", "--ignore", "requirements.tech_stack_confirmed")
+    crit = {c["id"]: c for p in report["phases"] for c in p["criteria"]}
+    assert crit["requirements.tech_stack_confirmed"]["status"] == "skipped"
+    assert "--ignore" in crit["requirements.tech_stack_confirmed"]["message"]
+    _, report = audit_json(
+        example, "--no-engines", "--select", "requirements.repository_analyzable"
+    )
+    statuses = {c["id"]: c["status"] for p in report["phases"] for c in p["criteria"]}
+    assert statuses["requirements.repository_analyzable"] == "pass"
+    assert {s for i, s in statuses.items() if i != "requirements.repository_analyzable"} == {
+        "skipped"
+    }
+    assert report["complete"] is True
