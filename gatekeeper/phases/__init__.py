@@ -25,7 +25,7 @@ ALL_PHASES: tuple[Phase, ...] = (
     validation.PHASE,
 )
 
-CORE_RULES: tuple[Rule, ...] = requirements.RULES
+CORE_RULES: tuple[Rule, ...] = requirements.RULES + testing.RULES + validation.RULES
 
 
 def all_criteria() -> tuple[Criterion, ...]:

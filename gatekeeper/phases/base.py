@@ -9,6 +9,7 @@ import inspect
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from gatekeeper.config import Config, LoadedConfig
 from gatekeeper.model import (
@@ -65,6 +66,14 @@ class Context:
     # snippets, fingerprints, inline suppressions and --select/--ignore, applied by the runner
     finalize: Callable[[Sequence[Finding]], list[Finding]] = list
 
+    _cache: dict[str, object] = field(default_factory=dict)
+
+    def cached(self, key: str, build: Callable[[], _T]) -> _T:
+        """A whole-repository fact built once per audit and shared by every criterion."""
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]  # type: ignore[return-value]
+
     @property
     def config(self) -> Config:
         return self.loaded.config
@@ -75,6 +84,7 @@ class Context:
 
 
 CheckFn = Callable[[Context], Outcome]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)

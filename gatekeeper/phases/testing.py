@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from gatekeeper.phases.base import Fact, Phase, planned
+from gatekeeper.phases.base import Fact, Phase, Rule, planned
+
+RULES: tuple[Rule, ...] = ()
 
 PHASE = Phase(
     5,

@@ -8,6 +8,7 @@ from gatekeeper.phases.base import (
     Fact,
     Outcome,
     Phase,
+    Rule,
     criterion,
     outcome_from_findings,
     planned,
@@ -115,6 +116,8 @@ def security_scan_finds_nothing_open(ctx: Context) -> Outcome:
         evidence=evidence,
     )
 
+
+RULES: tuple[Rule, ...] = ()
 
 PHASE = Phase(
     7,
