@@ -214,6 +214,10 @@ _GO_RULES: tuple[_Rule, ...] = (
     ("gorm.io/driver/postgres", DATABASE, "postgresql"),
     ("github.com/go-sql-driver/mysql", DATABASE, "mysql"),
     ("gorm.io/driver/mysql", DATABASE, "mysql"),
+    # gorm v1 ships its dialects inside the gorm module itself.
+    ("github.com/jinzhu/gorm/dialects/mysql", DATABASE, "mysql"),
+    ("github.com/jinzhu/gorm/dialects/postgres", DATABASE, "postgresql"),
+    ("github.com/jinzhu/gorm/dialects/sqlite", DATABASE, "sqlite"),
     ("go.mongodb.org/mongo-driver", DATABASE, "mongodb"),
     ("github.com/aws/aws-sdk-go-v2/service/dynamodb", DATABASE, "dynamodb"),
     ("github.com/aws/aws-sdk-go/service/dynamodb", DATABASE, "dynamodb"),

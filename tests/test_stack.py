@@ -1101,3 +1101,19 @@ def test_evidence_text_is_printable() -> None:
         for detection in service.detections:
             for item in detection.evidence:
                 assert item.what.isprintable(), item
+
+
+def test_gorm_v1_dialect_import_names_the_database() -> None:
+    from gatekeeper.stack import detect_services
+
+    files = ["go.mod", "models/models.go"]
+    texts = {
+        "go.mod": "module example.com/app\n\nrequire (\n\tgithub.com/gin-gonic/gin v1.9.0\n"
+        "\tgithub.com/jinzhu/gorm v1.9.16\n)\n",
+        "models/models.go": "package models\n",
+    }
+    imports = {"models/models.go": [("github.com/jinzhu/gorm/dialects/mysql", 8)]}
+    [svc] = detect_services(files, texts.get, imports).services
+    [db] = [d for d in svc.detections if d.kind == "database"]
+    assert db.name == "mysql"
+    assert db.evidence[0].path == "models/models.go" and db.evidence[0].line == 8
