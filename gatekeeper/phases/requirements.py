@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from gatekeeper import config as cfg
+from gatekeeper import docsections
+from gatekeeper.errors import GatekeeperError
 from gatekeeper.model import (
     Confidence,
     Evidence,
@@ -21,7 +26,6 @@ from gatekeeper.phases.base import (
     criterion,
     make_finding,
     outcome_from_findings,
-    planned,
 )
 from gatekeeper.repo import display_path
 
@@ -140,6 +144,76 @@ CONFIG_INVALID = Rule(
     "Fix the configuration file named in the message.",
 )
 
+CLIENT_TYPES_MISSING = Rule(
+    "GK011",
+    "client-types-not-identified",
+    "requirements.client_types_identified",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "Neither the configuration nor the documentation says which clients use the service.",
+    'Declare client_types = ["web", "mobile", "internal-services"] in [tool.gatekeeper], '
+    "or add a 'Clients' section to the README naming them.",
+)
+CLIENT_SECTION_VAGUE = Rule(
+    "GK012",
+    "client-section-names-no-client-type",
+    "requirements.client_types_identified",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "A section about the service's clients names no client type (web, mobile, internal services).",
+    "Say in that section which kinds of clients call the API: web/browser, mobile (iOS, "
+    "Android), or internal services.",
+)
+CLIENT_TYPES_DISAGREE = Rule(
+    "GK013",
+    "client-types-docs-disagree-with-config",
+    "requirements.client_types_identified",
+    Severity.LOW,
+    Confidence.MEDIUM,
+    "The documentation names a client type that the declared client_types leaves out.",
+    "Make client_types in [tool.gatekeeper] and the documentation's client section agree.",
+)
+SCALABILITY_MISSING = Rule(
+    "GK014",
+    "scalability-requirements-missing",
+    "requirements.scalability_requirements_defined",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "No scalability requirements: no declaration and no scalability, performance or SLO section.",
+    "Declare scalability_requirements in [tool.gatekeeper], or add a 'Scalability' / 'SLOs' "
+    "section with measurable targets (p95 latency < 200 ms, 500 req/s, 99.9% uptime).",
+)
+SCALABILITY_UNMEASURABLE = Rule(
+    "GK015",
+    "scalability-target-not-measurable",
+    "requirements.scalability_requirements_defined",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "A scalability or performance section states no measurable target.",
+    "Add numbers with units to the section: latency (ms), throughput (req/s), concurrent "
+    "users, availability (99.9%).",
+)
+SECURITY_MISSING = Rule(
+    "GK016",
+    "security-requirements-missing",
+    "requirements.security_requirements_clarified",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "No security requirements: no declaration, SECURITY.md, threat model or security section.",
+    "Declare security_requirements in [tool.gatekeeper], or write SECURITY.md, a threat model, "
+    "or a 'Security requirements' section (who may call what, data protection, compliance).",
+)
+SECURITY_EMPTY = Rule(
+    "GK017",
+    "security-document-empty",
+    "requirements.security_requirements_clarified",
+    Severity.MEDIUM,
+    Confidence.HIGH,
+    "A security document or section exists but holds no more than its title.",
+    "Write the requirements into it: authentication, authorization, data protection, "
+    "how to report a vulnerability.",
+)
+
 RULES = (
     SYMLINK_ESCAPES,
     SYMLINK_DANGLING,
@@ -151,6 +225,13 @@ RULES = (
     STACK_UNDECLARED,
     STACK_AMBIGUOUS,
     CONFIG_INVALID,
+    CLIENT_TYPES_MISSING,
+    CLIENT_SECTION_VAGUE,
+    CLIENT_TYPES_DISAGREE,
+    SCALABILITY_MISSING,
+    SCALABILITY_UNMEASURABLE,
+    SECURITY_MISSING,
+    SECURITY_EMPTY,
 )
 
 
@@ -426,27 +507,597 @@ def repository_config_does_not_weaken_policy(ctx: Context) -> Outcome:
     )
 
 
+# ---------------------------------------------------------------------------- documents
+
+_CLIENT_TERMS = {
+    "web": (
+        " web ",
+        " webapp ",
+        " website ",
+        " browser ",
+        " browsers ",
+        " spa ",
+        " single page ",
+        " frontend ",
+        " front end ",
+        " react ",
+        " angular ",
+        " vue ",
+    ),
+    "mobile": (" mobile ", " ios ", " android ", " iphone ", " flutter ", " react native "),
+    "internal-services": (
+        " internal service ",
+        " internal services ",
+        " internal client ",
+        " internal clients ",
+        " internal api ",
+        " service to service ",
+        " server to server ",
+        " machine to machine ",
+        " m2m ",
+        " microservice ",
+        " microservices ",
+        " backend services ",
+        " other services ",
+    ),
+}
+_CLIENT_HEADINGS = frozenset({"client", "clients", "consumer", "consumers", "caller", "callers"})
+_CLIENT_HEADING_PHRASES = (" who uses ", " who calls ", " used by ", " users of ")
+# "Client SDK", "Generating a client": about a client library, not about who calls the service.
+_CLIENT_LIBRARY_WORDS = frozenset(
+    {"sdk", "sdks", "library", "libraries", "generate", "generating", "generated", "install"}
+)
+_SCALABILITY_HEADINGS = frozenset(
+    {
+        "scalability",
+        "scalable",
+        "scaling",
+        "scale",
+        "performance",
+        "slo",
+        "slos",
+        "sla",
+        "slas",
+        "sli",
+        "slis",
+        "capacity",
+        "latency",
+        "throughput",
+        "load",
+        "nfr",
+        "nfrs",
+        "nonfunctional",
+    }
+)
+_SCALABILITY_HEADING_PHRASES = (" non functional ", " service level ")
+_SECURITY_QUALIFIERS = frozenset(
+    {
+        "requirement",
+        "requirements",
+        "consideration",
+        "considerations",
+        "model",
+        "policy",
+        "objectives",
+        "goals",
+        "constraints",
+        "design",
+        "controls",
+        "architecture",
+        "overview",
+    }
+)
+_AUTH_WORDS = frozenset(
+    {"authentication", "authorization", "authorisation", "auth", "authn", "authz", "access"}
+)
+_AUTH_QUALIFIERS = frozenset(
+    {"requirement", "requirements", "model", "policy", "considerations", "control", "rules"}
+)
+# A number with a unit: 200 ms, 1.5 s, 500 req/s, 1,000 requests per second, 10k rps, 99.9%,
+# 5M users. Bodies are capped at 4 KiB and there are no nested quantifiers: linear time.
+_TARGET = re.compile(
+    r"(?<![\w.])\d+(?:[.,]\d+)*\s?(?:[km](?![a-z]))?\s?"
+    r"(?:%|ms\b|milliseconds?\b|s\b|secs?\b|seconds?\b|mins?\b|minutes?\b|h\b|hours?\b"
+    r"|rps\b|qps\b|tps\b|rpm\b|concurrent\b|users\b|connections\b|requests\b|gb\b|tb\b"
+    r"|[a-z]+ ?/ ?(?:s|sec|second|min|minute|h|hour|day)\b"
+    r"|[a-z]+ per (?:s|sec|second|min|minute|h|hour|day)\b)",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[a-z0-9]+")
+_MIN_PROSE_CHARS = 20  # "more than a title": a sentence, not a placeholder such as "TBD"
+
+# Supporting evidence only: a service that configures CORS serves browsers, push-notification
+# libraries serve mobile apps, but neither says who the clients are meant to be.
+_CORS_MARKERS = (
+    "CORSMiddleware",
+    "flask_cors",
+    "corsheaders",
+    "aiohttp_cors",
+    "CORS_ALLOWED_ORIGINS",
+    "@CrossOrigin",
+    "addCorsMappings",
+    "AllowOrigins",
+    "allowedOrigins",
+    "allowed-origins",
+    "cors.New(",
+    "cors.Default(",
+    "enableCors(",
+    "@fastify/cors",
+    "cors(",
+    "Access-Control-Allow-Origin",
+)
+_MOBILE_MARKERS = ("firebase_admin", "firebase-admin", "apns2", "pyfcm", "node-apn", "APNS_")
+_MOBILE_FILES = ("apple-app-site-association", "assetlinks.json")
+_HINT_LANGUAGES = frozenset(
+    {"python", "javascript", "typescript", "go", "java", "kotlin", "yaml", "properties"}
+)
+MAX_HINT_FILES = 2000
+MAX_HINT_BYTES = 256 * 1024
+MAX_HINT_TOTAL_BYTES = 16 * 1024 * 1024  # the workers read the code already; this is a glance
+MAX_HINTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class _Hint:
+    path: str
+    line: int
+    kind: str  # "web" (CORS) or "mobile" (push notifications, app links)
+    marker: str
+
+
+def _docs(ctx: Context) -> docsections.DocSections:
+    return ctx.cached("doc_sections", lambda: docsections.collect(ctx.index))
+
+
+def _words(text: str) -> str:
+    """Lower-case words joined by single spaces and padded, so " web " matches whole words."""
+    return " " + " ".join(_WORD.findall(text.lower())) + " "
+
+
+def _heading_words(title: str) -> str:
+    """A heading's words outside code spans: `client_types_identified` names a key, not a topic."""
+    return _words(" ".join(title.replace("``", "`").split("`")[0::2]))
+
+
+def _quote(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return repr(flat if len(flat) <= limit else flat[: limit - 1] + "…")
+
+
+def _where(path: str, line: int | None) -> str:
+    return f"{display_path(path)}:{line}" if line else display_path(path)
+
+
+def _declaration(ctx: Context, key: str) -> tuple[object, str, int | None] | None:
+    """A non-empty declared value with its file and line (trusted policy first); never a default."""
+    for config in (ctx.config, ctx.target_config):
+        if config is None or key not in config.origins:
+            continue
+        value = getattr(config, key)
+        if not value or (isinstance(value, str) and not value.strip()):
+            continue
+        origin = config.origins[key]
+        path = origin.split(" ")[0]
+        return value, path, _line_of_key(ctx, path, key, "[tool.gatekeeper]" in origin)
+    return None
+
+
+def _line_of_key(ctx: Context, path: str, key: str, in_pyproject: bool) -> int | None:
+    if ctx.index.get(path) is None:  # a trusted policy outside the audited root
+        return None
+    try:
+        text = ctx.index.read_text(path).text
+    except (GatekeeperError, OSError):
+        return None
+    in_table = not in_pyproject
+    for number, line in enumerate(text.splitlines(), 1):
+        bare = line.strip()
+        if in_pyproject and bare.startswith("["):
+            in_table = bare.replace(" ", "").startswith("[tool.gatekeeper]")
+            continue
+        if in_table and bare.startswith(key) and bare[len(key) :].lstrip().startswith("="):
+            return number
+    return None
+
+
+def _anchor(ctx: Context, docs: docsections.DocSections) -> Location:
+    """Where a missing requirement belongs: the root README, else the repository root."""
+    for doc in docs.documents:
+        if "/" not in doc.path and doc.path.lower().startswith("readme"):
+            return Location(doc.path)
+    return Location(".")
+
+
+def _passing_mention(
+    docs: docsections.DocSections, stems: tuple[str, ...]
+) -> tuple[str, int, str] | None:
+    """The first place a document only mentions a topic ("highly scalable"), to point at it."""
+    for doc in docs.documents:
+        chunks = [(1, doc.preamble)] + [(s.body_line, s.body) for s in doc.sections]
+        chunks += [(s.line, s.title) for s in doc.sections]
+        for first_line, chunk in sorted(chunks):
+            lowered = chunk.lower()
+            for stem in stems:
+                at = lowered.find(stem)
+                if at >= 0:
+                    end = at + len(stem)
+                    while end < len(lowered) and lowered[end].isalpha() and end - at < 30:
+                        end += 1
+                    return doc.path, first_line + chunk.count("\n", 0, at), chunk[at:end]
+    return None
+
+
+def _line_at(body: str, at: int) -> str:
+    start = body.rfind("\n", 0, at) + 1
+    end = body.find("\n", at)
+    return body[start : end if end >= 0 else len(body)]
+
+
+# -- client types
+
+
+def _client_heading(title: str) -> bool:
+    words = _heading_words(title)
+    tokens = set(words.split())
+    if tokens & _CLIENT_LIBRARY_WORDS:
+        return False
+    return bool(tokens & _CLIENT_HEADINGS) or any(p in words for p in _CLIENT_HEADING_PHRASES)
+
+
+def _client_types_named(text: str) -> tuple[str, ...]:
+    words = _words(text)
+    return tuple(kind for kind, terms in _CLIENT_TERMS.items() if any(t in words for t in terms))
+
+
+def _client_hints(ctx: Context) -> tuple[_Hint, ...]:
+    hints: list[_Hint] = []
+    for entry in ctx.index.find_names(*_MOBILE_FILES)[:MAX_HINTS]:
+        hints.append(_Hint(entry.path, 1, "mobile", entry.path.rpartition("/")[2]))
+    scanned = read = 0
+    for entry in ctx.index.files:
+        if len(hints) >= MAX_HINTS or scanned >= MAX_HINT_FILES or read > MAX_HINT_TOTAL_BYTES:
+            break
+        if (
+            entry.language not in _HINT_LANGUAGES
+            or entry.size > MAX_HINT_BYTES
+            or docsections.in_test_data(entry.path)
+        ):
+            continue
+        scanned += 1
+        read += entry.size
+        try:
+            text = ctx.index.read_text(entry.path).text
+        except (GatekeeperError, OSError):
+            continue
+        for kind, markers in (("web", _CORS_MARKERS), ("mobile", _MOBILE_MARKERS)):
+            found = [(at, m) for m in markers if (at := text.find(m)) >= 0]
+            if found:
+                at, marker = min(found)
+                hints.append(_Hint(entry.path, text.count("\n", 0, at) + 1, kind, marker))
+    return tuple(hints[:MAX_HINTS])
+
+
+def _hint_evidence(hints: tuple[_Hint, ...]) -> list[Evidence]:
+    what = {
+        "web": "CORS configured ({}): browser clients likely (supporting evidence only)",
+        "mobile": "mobile-specific configuration ({}): mobile clients likely "
+        "(supporting evidence only)",
+    }
+    return [Evidence(h.path, h.line, what[h.kind].format(h.marker)) for h in hints]
+
+
+@criterion("requirements.client_types_identified")
+def client_types_are_identified(ctx: Context) -> Outcome:
+    """Client types identified (web, mobile, internal services).
+
+    Why: web, mobile and service-to-service clients need different things from a backend
+    (CORS and cookies, offline sync and app-version skew, mutual TLS and quotas); a service
+    whose clients nobody named gets its API, auth and rate limits designed for nobody in
+    particular. CORS or push-notification code hints at clients but does not say who they are.
+    Fix: declare `client_types = ["web", "mobile", "internal-services"]` in [tool.gatekeeper],
+    or add a "Clients" section to the README naming the kinds of clients that call the API.
+    """
+    docs = _docs(ctx)
+    hints = ctx.cached("client_hints", lambda: _client_hints(ctx))
+    findings: list[Finding] = []
+    evidence: list[Evidence] = []
+    named: list[tuple[docsections.Section, tuple[str, ...]]] = []
+    vague: list[docsections.Section] = []
+    for section in docs.sections:
+        if not _client_heading(section.title):
+            continue
+        kinds = _client_types_named(section.title + "\n" + section.body)
+        if kinds:
+            named.append((section, kinds))
+            evidence.append(
+                Evidence(
+                    section.path,
+                    section.line,
+                    f"section {_quote(section.title)} names {', '.join(kinds)} clients",
+                )
+            )
+        else:
+            vague.append(section)
+    declared = _declaration(ctx, "client_types")
+    if declared is not None:
+        value, path, line = declared
+        kinds_declared = tuple(str(v) for v in value) if isinstance(value, tuple) else ()
+        evidence.insert(
+            0, Evidence(path, line, f"client_types = {', '.join(kinds_declared)} declared")
+        )
+        for section, kinds in named:
+            extra = [k for k in kinds if k not in kinds_declared]
+            if extra:
+                findings.append(
+                    make_finding(
+                        CLIENT_TYPES_DISAGREE,
+                        Location(section.path, section.line),
+                        f"section {_quote(section.title)} names {', '.join(extra)} clients, "
+                        f"but client_types in {display_path(path)} declares only "
+                        f"{', '.join(kinds_declared)}",
+                        phase=PHASE_ID,
+                    )
+                )
+        message = f"client types {', '.join(kinds_declared)} declared in {_where(path, line)}"
+    elif named:
+        section, kinds = named[0]
+        all_kinds = [k for k in _CLIENT_TERMS if any(k in ks for _, ks in named)]
+        message = (
+            f"client types {', '.join(all_kinds)} named in section {_quote(section.title)} "
+            f"({_where(section.path, section.line)})"
+        )
+    else:
+        for section in vague[:3]:
+            findings.append(
+                make_finding(
+                    CLIENT_SECTION_VAGUE,
+                    Location(section.path, section.line),
+                    f"section {_quote(section.title)} names no client type; say whether web "
+                    "(browser), mobile (iOS, Android) or internal services call the API",
+                    phase=PHASE_ID,
+                )
+            )
+        if not vague:
+            hinted = "".join(
+                f"; {_where(h.path, h.line)} has {h.marker}, which suggests {h.kind} clients"
+                for h in hints[:2]
+            )
+            findings.append(
+                make_finding(
+                    CLIENT_TYPES_MISSING,
+                    _anchor(ctx, docs),
+                    'client types not identified: declare client_types = ["web", "mobile", '
+                    "\"internal-services\"] in [tool.gatekeeper] or add a 'Clients' section to "
+                    f"the README naming them{hinted}",
+                    phase=PHASE_ID,
+                )
+            )
+        message = ""
+    evidence += _hint_evidence(hints)
+    if declared is None and not named:
+        return Outcome(
+            Status.FAIL,
+            "no declared client_types and no documentation section naming the clients",
+            tuple(evidence),
+            tuple(ctx.finalize(findings)),
+        )
+    return outcome_from_findings(ctx, findings, pass_message=message, evidence=evidence)
+
+
+# -- scalability
+
+
+def _scalability_heading(title: str) -> bool:
+    words = _heading_words(title)
+    return bool(set(words.split()) & _SCALABILITY_HEADINGS) or any(
+        p in words for p in _SCALABILITY_HEADING_PHRASES
+    )
+
+
+@criterion("requirements.scalability_requirements_defined")
+def scalability_requirements_are_defined(ctx: Context) -> Outcome:
+    """Scalability requirements defined.
+
+    Why: caching, connection pools, rate limits and the database's indexes are sized against a
+    load; without a stated target (requests per second, latency percentile, availability) no
+    later gate can say whether the design is enough, and "highly scalable" is no target.
+    Fix: declare `scalability_requirements` in [tool.gatekeeper], or add a "Scalability",
+    "Performance" or "SLOs" section whose text sets measurable targets (p95 latency < 200 ms,
+    500 req/s, 10k concurrent users, 99.9% uptime).
+    """
+    docs = _docs(ctx)
+    evidence: list[Evidence] = []
+    unmeasured: list[docsections.Section] = []
+    for section in docs.sections:
+        if not _scalability_heading(section.title):
+            continue
+        target = _TARGET.search(section.body)
+        if target is None:
+            unmeasured.append(section)
+            continue
+        evidence.append(
+            Evidence(
+                section.path,
+                section.line,
+                f"section {_quote(section.title)} sets a target: "
+                f"{_quote(_line_at(section.body, target.start()))}",
+            )
+        )
+    declared = _declaration(ctx, "scalability_requirements")
+    if declared is not None:
+        value, path, line = declared
+        evidence.insert(0, Evidence(path, line, f"scalability_requirements = {_quote(str(value))}"))
+        return Outcome(
+            Status.PASS,
+            f"scalability requirements declared in {_where(path, line)}",
+            tuple(evidence),
+        )
+    if evidence:
+        first = evidence[0]
+        return Outcome(
+            Status.PASS,
+            f"measurable scalability targets documented ({_where(first.path, first.line)})",
+            tuple(evidence),
+        )
+    findings = [
+        make_finding(
+            SCALABILITY_UNMEASURABLE,
+            Location(section.path, section.line),
+            f"section {_quote(section.title)} states no measurable target; add numbers with "
+            "units (p95 latency < 200 ms, 500 req/s, 99.9% uptime)",
+            phase=PHASE_ID,
+        )
+        for section in unmeasured[:3]
+    ]
+    if not findings:
+        mention = _passing_mention(docs, ("scalab", "scaling", "performan"))
+        said = ""
+        location = _anchor(ctx, docs)
+        if mention is not None:
+            path, line, word = mention
+            location = Location(path, line)
+            said = (
+                f"{_where(path, line)} says {_quote(word)} only in passing, which sets no target; "
+            )
+        findings.append(
+            make_finding(
+                SCALABILITY_MISSING,
+                location,
+                f"no scalability requirements: {said}declare scalability_requirements in "
+                "[tool.gatekeeper] or add a 'Scalability' or 'SLOs' section with measurable "
+                "targets (p95 latency < 200 ms, 500 req/s, 99.9% uptime)",
+                phase=PHASE_ID,
+            )
+        )
+    return Outcome(
+        Status.FAIL,
+        "no measurable scalability requirement declared or documented",
+        (),
+        tuple(ctx.finalize(findings)),
+    )
+
+
+# -- security
+
+
+def _security_heading(title: str) -> bool:
+    words = _heading_words(title)
+    tokens = set(words.split())
+    if " threat model" in words or "threatmodel" in tokens:
+        return True
+    if "security" in tokens and (tokens & _SECURITY_QUALIFIERS or words == " security "):
+        return True
+    return bool(tokens & _AUTH_WORDS and tokens & _AUTH_QUALIFIERS)
+
+
+def _security_document_kind(path: str) -> str | None:
+    name = path.rpartition("/")[2].lower()
+    stem = name.partition(".")[0]
+    if stem == "security":
+        return "security policy"
+    if "threatmodel" in "".join(_WORD.findall(name)):
+        return "threat model"
+    return None
+
+
+@criterion("requirements.security_requirements_clarified")
+def security_requirements_are_clarified(ctx: Context) -> Outcome:
+    """Security requirements clarified.
+
+    Why: who may call what, which data must be protected and how vulnerabilities are reported
+    decide the authentication, authorization and validation the security phase checks for; a
+    README calling the service "secure" states none of them.
+    Fix: declare `security_requirements` in [tool.gatekeeper], or write a SECURITY.md, a threat
+    model (docs/threat-model.md), or a "Security requirements" section stating authentication,
+    authorization and data-protection requirements.
+    """
+    docs = _docs(ctx)
+    evidence: list[Evidence] = []
+    empty: list[tuple[str, int, str]] = []
+    judged: set[str] = set()
+    for doc in docs.documents:
+        kind = _security_document_kind(doc.path)
+        if kind is None:
+            continue
+        # Cite the document's title, where a reader starts; a file without headings by its text.
+        line = doc.sections[0].line if doc.sections else doc.first_prose_line
+        judged.add(doc.path)  # its own sections are judged with it, not once more
+        if doc.prose_chars >= _MIN_PROSE_CHARS:
+            evidence.append(Evidence(doc.path, line, f"{kind} document"))
+        else:
+            empty.append((doc.path, line or 1, f"{display_path(doc.path)} ({kind})"))
+    for section in docs.sections:
+        if section.path in judged or not _security_heading(section.title):
+            continue
+        where = f"section {_quote(section.title)}"
+        if section.prose_chars >= _MIN_PROSE_CHARS:
+            evidence.append(Evidence(section.path, section.line, where))
+        else:
+            empty.append((section.path, section.line, where))
+    declared = _declaration(ctx, "security_requirements")
+    if declared is not None:
+        value, path, line = declared
+        evidence.insert(0, Evidence(path, line, f"security_requirements = {_quote(str(value))}"))
+        return Outcome(
+            Status.PASS,
+            f"security requirements declared in {_where(path, line)}",
+            tuple(evidence),
+        )
+    if evidence:
+        first = evidence[0]
+        return Outcome(
+            Status.PASS,
+            f"security requirements documented: {first.what} ({_where(first.path, first.line)})",
+            tuple(evidence),
+        )
+    findings = [
+        make_finding(
+            SECURITY_EMPTY,
+            Location(path, line),
+            f"{where} holds no more than its title; write the security requirements into it "
+            "(authentication, authorization, data protection, reporting vulnerabilities)",
+            phase=PHASE_ID,
+        )
+        for path, line, where in empty[:3]
+    ]
+    if not findings:
+        mention = _passing_mention(docs, ("secur",))
+        said = ""
+        location = _anchor(ctx, docs)
+        if mention is not None:
+            path, line, word = mention
+            location = Location(path, line)
+            said = (
+                f"{_where(path, line)} says {_quote(word)} only in passing, which states no "
+                "requirement; "
+            )
+        findings.append(
+            make_finding(
+                SECURITY_MISSING,
+                location,
+                f"no security requirements: {said}declare security_requirements in "
+                "[tool.gatekeeper], or add SECURITY.md, a threat model or a 'Security "
+                "requirements' section",
+                phase=PHASE_ID,
+            )
+        )
+    return Outcome(
+        Status.FAIL,
+        "no security requirements declared or documented",
+        (),
+        tuple(ctx.finalize(findings)),
+    )
+
+
 PHASE = Phase(
     0,
     PHASE_ID,
     "Requirements Clarification",
     (
         tech_stack_is_confirmed,
-        planned(
-            "requirements.client_types_identified",
-            "Client types identified (web, mobile, internal services)",
-            "issue 4",
-        ),
-        planned(
-            "requirements.scalability_requirements_defined",
-            "Scalability requirements defined",
-            "issue 4",
-        ),
-        planned(
-            "requirements.security_requirements_clarified",
-            "Security requirements clarified",
-            "issue 4",
-        ),
+        client_types_are_identified,
+        scalability_requirements_are_defined,
+        security_requirements_are_clarified,
         repository_is_analyzable,
         every_service_uses_a_supported_framework,
         repository_config_does_not_weaken_policy,

@@ -1,0 +1,675 @@
+"""Phase 7 benchmarks and documentation: facts on hand-built repos, and the CLI on fixtures."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from gatekeeper import config as cfg
+from gatekeeper import perffacts
+from gatekeeper.api import _finalizer
+from gatekeeper.cli import cli
+from gatekeeper.model import Detection, Evidence, Location, Service, Severity, Status
+from gatekeeper.phases import validation
+from gatekeeper.phases.base import Context, Outcome
+from gatekeeper.repo import RepoIndex
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+README = "# orders\n\nOrders service: takes and tracks customer orders.\n"
+SPEC = "openapi: 3.0.3\ninfo:\n  title: orders\n  version: '1'\npaths: {}\n"
+ARCHITECTURE = (
+    "# Architecture\n\nOne API, one database.\n\n```mermaid\nflowchart LR\n  a --> b\n```\n"
+)
+RUNBOOK = "# Runbook\n\n## Rollback\n\nUndo the last deploy.\n"
+LOCUST = "import os\nfrom locust import HttpUser, task\n"
+COMPLETE_DOCS = {
+    "README.md": README,
+    "docs/openapi.yaml": SPEC,
+    "docs/architecture.md": ARCHITECTURE,
+    "docs/runbook.md": RUNBOOK,
+}
+
+
+def write(root: Path, files: dict[str, str | bytes]) -> Path:
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+    return root
+
+
+def make_ctx(root: Path, files: dict[str, str | bytes], **kw: object) -> Context:
+    root.mkdir(parents=True, exist_ok=True)
+    write(root, files)
+    index = RepoIndex.build(root)
+    base: dict[str, object] = dict(
+        index=index,
+        loaded=cfg.LoadedConfig(cfg.Config(), None, False),
+        target_config=None,
+        services=(),
+        stack_problems=(),
+        file_facts={},
+        unanalyzed=(),
+        fact_errors={},
+        finalize=_finalizer(index, (), ()),
+    )
+    base.update(kw)
+    return Context(**base)  # type: ignore[arg-type]
+
+
+def service(*detections: tuple[str, str]) -> Service:
+    ev = (Evidence("pyproject.toml", 1, "depends on x"),)
+    return Service(
+        ".", "svc", ("pyproject.toml",), tuple(Detection(k, n, ev) for k, n in detections)
+    )
+
+
+def check(crit: object, ctx: Context) -> Outcome:
+    return crit.check(ctx)  # type: ignore[attr-defined,no-any-return]
+
+
+def where(sightings: tuple[perffacts.Sighting, ...]) -> list[tuple[str, str, int | None]]:
+    return [(s.kind, s.path, s.line) for s in sightings]
+
+
+# ------------------------------------------------------------------ benchmark facts
+
+
+@pytest.mark.parametrize(
+    ("rel", "text", "kind", "line"),
+    [
+        ("load/locustfile.py", LOCUST, "locust", 2),
+        ("locustfile.py", "# a load test\nprint('no import')\n", "locust", 1),
+        ("load/script.js", "// smoke\nimport http from 'k6/http';\n", "k6", 2),
+        ("load/script.ts", 'import { check } from "k6";\n', "k6", 1),
+        (
+            "perf/plan.jmx",
+            '<?xml version="1.0"?>\n<jmeterTestPlan version="1.2">\n</jmeterTestPlan>\n',
+            "jmeter",
+            2,
+        ),
+        (
+            "src/gatling/scala/Sim.scala",
+            "package sim\nimport io.gatling.core.Predef._\n",
+            "gatling",
+            2,
+        ),
+        (
+            "tests/test_perf.py",
+            "def test_sort(benchmark):\n    benchmark(sorted, [3, 1])\n",
+            "pytest-benchmark",
+            1,
+        ),
+        (
+            "tests/test_perf.py",
+            "import pytest\n\n@pytest.mark.benchmark(group='x')\ndef test_x():\n    pass\n",
+            "pytest-benchmark",
+            3,
+        ),
+        (
+            "tests/test_multiline.py",
+            "def test_x(\n    benchmark,\n):\n    result = benchmark(sorted, [2, 1])\n",
+            "pytest-benchmark",
+            1,
+        ),
+        (
+            "src/jmh/java/SortBench.java",
+            "import org.openjdk.jmh.annotations.*;\n\nclass SortBench {\n"
+            "    @BenchmarkMode(Mode.Throughput)\n    @Benchmark\n    public void run() {}\n}\n",
+            "jmh",
+            5,
+        ),
+        (
+            "sort_test.go",
+            'package sort\n\nimport "testing"\n\nfunc BenchmarkSort(b *testing.B) {\n}\n',
+            "go-bench",
+            5,
+        ),
+        (
+            "load/artillery.yml",
+            "config:\n  target: http://x\nscenarios:\n  - flow: []\n",
+            "artillery",
+            3,
+        ),
+        (
+            "scripts/load.sh",
+            "#!/bin/sh\necho GET http://x | vegeta attack -duration=5s\n",
+            "vegeta",
+            2,
+        ),
+        ("Makefile", "load:\n\twrk -t2 -c10 http://localhost:8000/\n", "wrk", 2),
+    ],
+)
+def test_each_kind_of_benchmark_is_found_with_its_line(
+    tmp_path: Path, rel: str, text: str, kind: str, line: int
+) -> None:
+    facts = perffacts.find_benchmarks(RepoIndex.build(write(tmp_path, {rel: text})))
+    assert where(facts.sightings) == [(kind, rel, line)]
+    assert facts.kinds == (kind,)
+
+
+@pytest.mark.parametrize(
+    ("rel", "text"),
+    [
+        ("app/timing.py", "def run(benchmark):\n    return benchmark(sorted, [1])\n"),  # not a test
+        ("tests/test_x.py", "def test_x(benchmarks):\n    pass\n"),  # another fixture name
+        ("tests/test_y.py", "def test_y(timer):\n    result = benchmark(sorted, [1])\n"),
+        ("app/load.py", "# from locust import HttpUser\nimport locusts\n"),
+        ("src/B.java", "class B {\n  @Benchmark\n  void run() {}\n}\n"),  # no JMH import
+        ("src/B.java", "import org.openjdk.jmh.annotations.*;\n@BenchmarkMode(Mode.All)\n"),
+        ("bench.go", "func BenchmarkSort(b *testing.B) {}\n"),  # not a _test.go file
+        ("sort_test.go", "func TestSort(t *testing.T) {}\n// testing.B\n"),
+        ("ci.yml", "jobs:\n  config:\n    x: 1\n  scenarios:\n    - y\n"),  # not top-level keys
+        ("load.js", "const http = require('http') // k6 style\n"),
+        ("scripts/run.sh", "# wrk -t2 http://x\necho vegeta\n"),
+        ("fixtures/sample/locustfile.py", LOCUST),  # a sample repository's, not the project's
+        ("testdata/bench_test.go", "func BenchmarkX(b *testing.B) {}\n"),
+    ],
+)
+def test_near_misses_are_not_benchmarks(tmp_path: Path, rel: str, text: str) -> None:
+    facts = perffacts.find_benchmarks(RepoIndex.build(write(tmp_path, {rel: text})))
+    assert facts.sightings == ()
+
+
+def test_sightings_per_kind_are_capped(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {f"load/l{i:03}.py": LOCUST for i in range(50)}
+    facts = perffacts.find_benchmarks(RepoIndex.build(write(tmp_path, files)))
+    assert len(facts.sightings) == perffacts.MAX_PER_KIND
+    assert facts.sightings[0].path == "load/l000.py"
+
+
+# ------------------------------------------------------------------ performance_benchmarks
+
+
+def test_benchmarks_pass_citing_each_kind(tmp_path: Path) -> None:
+    ctx = make_ctx(
+        tmp_path,
+        {
+            "load/locustfile.py": LOCUST,
+            "load/k6.js": "import http from 'k6/http';\n",
+            "tests/test_perf.py": "def test_a(benchmark):\n    benchmark(sorted, [1])\n",
+        },
+    )
+    out = check(validation.benchmarks_are_present, ctx)
+    assert out.status is Status.PASS
+    assert out.message == (
+        "no performance budgets declared; benchmarks present (k6, locust, pytest-benchmark)"
+    )
+    assert out.evidence == (
+        Evidence("load/k6.js", 1, "k6 load test (imports k6)"),
+        Evidence("load/locustfile.py", 2, "locust load test (imports locust)"),
+        Evidence("tests/test_perf.py", 1, "pytest-benchmark test (uses the benchmark fixture)"),
+    )
+    assert out.findings == ()
+
+
+@pytest.mark.parametrize(
+    ("detections", "advice"),
+    [
+        ((("language", "python"), ("framework", "fastapi")), ("locustfile.py", "pytest-benchmark")),
+        ((("language", "go"), ("framework", "gin")), ("k6/http", "go test -bench")),
+        ((("language", "java"), ("framework", "spring-boot")), ("JMH", "Gatling")),
+        ((), ("locustfile.py", "pytest-benchmark, `go test -bench`, JMH")),
+    ],
+)
+def test_no_benchmark_fails_with_advice_for_the_stack(
+    tmp_path: Path, detections: tuple[tuple[str, str], ...], advice: tuple[str, ...]
+) -> None:
+    services = (service(*detections),) if detections else ()
+    ctx = make_ctx(tmp_path, {"app.py": "print('hi')\n"}, services=services)
+    out = check(validation.benchmarks_are_present, ctx)
+    assert out.status is Status.FAIL
+    assert out.message == "no load or benchmark test found"
+    [finding] = out.findings
+    assert finding.rule_id == "GK701"
+    assert finding.location == Location(".")
+    assert finding.message.startswith("no load or benchmark test found; add ")
+    for hint in advice:
+        assert hint in finding.message
+
+
+def test_missing_benchmarks_below_the_threshold_are_reported_not_failing(tmp_path: Path) -> None:
+    loose = cfg.LoadedConfig(cfg.Config(severity_threshold=Severity.HIGH), None, False)
+    out = check(validation.benchmarks_are_present, make_ctx(tmp_path, {}, loaded=loose))
+    assert out.status is Status.PASS
+    assert "below the threshold" in out.message
+    assert [f.rule_id for f in out.findings] == ["GK701"]
+
+
+def test_declared_budgets_are_never_passed_unchecked(tmp_path: Path) -> None:
+    # The config key is not built yet: a config carrying it stands in for the future one.
+    budgets = SimpleNamespace(
+        severity_threshold=Severity.MEDIUM, performance_budgets={"p95_ms": 200}
+    )
+    loaded = cfg.LoadedConfig(budgets, None, False)  # type: ignore[arg-type]
+    out = check(
+        validation.benchmarks_are_present,
+        make_ctx(tmp_path / "with", {"locustfile.py": LOCUST}, loaded=loaded),
+    )
+    assert out.status is Status.ERROR
+    assert "never passed unchecked" in out.message
+    out = check(
+        validation.benchmarks_are_present, make_ctx(tmp_path / "without", {}, loaded=loaded)
+    )
+    assert out.status is Status.FAIL
+    assert "performance_budgets are declared but nothing measures them" in out.findings[0].message
+
+
+def test_facts_are_built_once_per_audit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[object] = []
+    real = perffacts.find_benchmarks
+
+    def counting(index: RepoIndex) -> perffacts.BenchmarkFacts:
+        calls.append(index)
+        return real(index)
+
+    monkeypatch.setattr(perffacts, "find_benchmarks", counting)
+    ctx = make_ctx(tmp_path, {"locustfile.py": LOCUST})
+    first = check(validation.benchmarks_are_present, ctx)
+    assert check(validation.benchmarks_are_present, ctx) == first
+    assert len(calls) == 1
+
+
+# ------------------------------------------------------------------ documentation facts
+
+
+def test_complete_documentation_is_found_with_lines(tmp_path: Path) -> None:
+    docs = perffacts.find_documentation(RepoIndex.build(write(tmp_path, dict(COMPLETE_DOCS))))
+    assert docs.readme == perffacts.Sighting("readme", "README.md", 1, "README")
+    assert docs.readme_has_body
+    assert where(docs.api_docs) == [("api_docs", "docs/openapi.yaml", 1)]
+    assert docs.api_docs[0].what == "openapi-3.0 spec (version 3.0.3)"
+    assert where(docs.architecture) == [("architecture", "docs/architecture.md", 5)]
+    assert where(docs.runbooks) == [("runbook", "docs/runbook.md", 1)]
+
+
+@pytest.mark.parametrize(
+    ("files", "kind", "rel", "line", "what"),
+    [
+        (
+            {"app/main.py": "from fastapi import FastAPI\n\napp = FastAPI(title='x')\n"},
+            "api_docs",
+            "app/main.py",
+            3,
+            "FastAPI generated docs (/docs)",
+        ),
+        (
+            {"package.json": '{\n  "dependencies": {\n    "swagger-ui-express": "^5"\n  }\n}\n'},
+            "api_docs",
+            "package.json",
+            3,
+            "swagger-ui-express dependency",
+        ),
+        (
+            {"pom.xml": "<project>\n<artifactId>springdoc-openapi-starter-webmvc-ui</artifactId>"},
+            "api_docs",
+            "pom.xml",
+            2,
+            "springdoc-openapi dependency",
+        ),
+        (
+            {"app/urls.py": "import os\nfrom rest_framework import schemas\nx = 1\n"},
+            "api_docs",
+            "app/urls.py",
+            2,
+            "Django REST framework schema view",
+        ),
+        (
+            {"docs/api/orders.md": "\n# Orders API\n\nGET /orders\n"},
+            "api_docs",
+            "docs/api/orders.md",
+            2,
+            "API documentation",
+        ),
+        (
+            {"docs/API.html": "<h1>API</h1>\n"},
+            "api_docs",
+            "docs/API.html",
+            1,
+            "API documentation (docs/api*)",
+        ),
+        (
+            {"docs/diagrams/system.puml": "@startuml\nA -> B\n@enduml\n"},
+            "architecture",
+            "docs/diagrams/system.puml",
+            1,
+            "PlantUML diagram",
+        ),
+        (
+            {"docs/img/architecture.png": b"\x89PNG\r\n\x1a\n\0\0"},
+            "architecture",
+            "docs/img/architecture.png",
+            None,
+            "diagram image",
+        ),
+        (
+            {"architecture/overview.drawio": "<mxfile/>\n"},
+            "architecture",
+            "architecture/overview.drawio",
+            1,
+            "draw.io diagram",
+        ),
+        (
+            {"docs/adr/0001-use-postgres.md": "# 1. Use PostgreSQL\n\nAccepted.\n"},
+            "architecture",
+            "docs/adr/0001-use-postgres.md",
+            1,
+            "architecture decision record",
+        ),
+        (
+            {"ARCHITECTURE.md": "Layers\n======\n\nIndex, workers, criteria.\n"},
+            "architecture",
+            "ARCHITECTURE.md",
+            1,
+            "architecture document",
+        ),
+        (
+            {"README.md": "# x\n\nA service.\n\n## Architecture\n\nOne process.\n"},
+            "architecture",
+            "README.md",
+            5,
+            "architecture section (architecture)",
+        ),
+        (
+            {"docs/guide.rst": "Guide\n=====\n\n.. mermaid::\n\n   graph TD\n"},
+            "architecture",
+            "docs/guide.rst",
+            4,
+            "Mermaid diagram",
+        ),
+        ({"RUNBOOK.md": "# Runbook\n\nRestart it.\n"}, "runbook", "RUNBOOK.md", 1, "runbook"),
+        (
+            {"docs/operations/deploy.md": "\n\n# Deploy\n\nkubectl apply.\n"},
+            "runbook",
+            "docs/operations/deploy.md",
+            3,
+            "runbook",
+        ),
+        (
+            {"README.md": "# x\n\nA service.\n\n## On-call\n\nPage the owner.\n"},
+            "runbook",
+            "README.md",
+            5,
+            "runbook section (on-call)",
+        ),
+        (
+            {"docs/ops.rst": "Ops\n===\n\nIncident response\n-----------------\n\nCall them.\n"},
+            "runbook",
+            "docs/ops.rst",
+            4,
+            "runbook section (incident response)",
+        ),
+    ],
+)
+def test_each_kind_of_documentation_is_found_with_its_line(
+    tmp_path: Path, files: dict[str, str | bytes], kind: str, rel: str, line: int | None, what: str
+) -> None:
+    docs = perffacts.find_documentation(RepoIndex.build(write(tmp_path, files)))
+    found = {"api_docs": docs.api_docs, "architecture": docs.architecture, "runbook": docs.runbooks}
+    assert [(s.path, s.line, s.what) for s in found[kind]] == [(rel, line, what)]
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"app/main.py": "from fastapi import FastAPI\napp = FastAPI(\n    openapi_url=None,\n)\n"},
+        {"app/main.py": "import fastapi\nMARKER = 'FastAPI('\n"},  # a string, not a call
+        {"app/rules.py": "MODULES = ('drf_yasg', 'flasgger')\nx = 'from drf_yasg import y'\n"},
+        {"web/x.js": "const name = 'swagger-ui-express'\n"},
+        {"docs/logo.png": b"\x89PNG\r\n\x1a\n\0\0"},  # an image, but not a diagram
+        {"README.md": "# x\n\nA service.\n\n## Architecture\n\n## Runbook\n"},  # empty sections
+        {"README.md": "# x\n\n```python\n# Incident response\nx = 1\n```\n"},  # not a heading
+        {"playbook.yml": "- hosts: all\n"},  # an Ansible playbook is not a runbook
+        {"docs/runbook.md": "\n\n"},  # an empty document documents nothing
+        {"tests/docs/runbook.md": RUNBOOK, "fixtures/x/docs/openapi.yaml": SPEC},
+        {"tests/openapi.yaml": SPEC},
+    ],
+)
+def test_near_misses_are_not_documentation(tmp_path: Path, files: dict[str, str | bytes]) -> None:
+    docs = perffacts.find_documentation(RepoIndex.build(write(tmp_path, files)))
+    assert (docs.api_docs, docs.architecture, docs.runbooks) == ((), (), ())
+
+
+@pytest.mark.parametrize(
+    ("text", "has_body"),
+    [
+        ("# orders\n", False),
+        ("orders service\n", False),
+        ("orders\n======\n\n", False),
+        ("# orders\n\n## Install\n\n## Usage\n", False),  # headings are no content
+        ("", False),
+        ("# orders\n\nTakes orders.\n", True),
+        ("orders\n======\n\nTakes orders.\n", True),
+    ],
+)
+def test_a_readme_needs_more_than_a_title(tmp_path: Path, text: str, has_body: bool) -> None:
+    docs = perffacts.find_documentation(RepoIndex.build(write(tmp_path, {"README.md": text})))
+    assert docs.readme is not None and docs.readme.path == "README.md"
+    assert docs.readme_has_body is has_body
+
+
+def test_the_root_readme_is_preferred(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {"svc/README.md": README, "readme.rst": "Title\n=====\n"}
+    docs = perffacts.find_documentation(RepoIndex.build(write(tmp_path, files)))
+    assert docs.readme is not None and docs.readme.path == "readme.rst"
+    assert not docs.readme_has_body
+
+
+# ------------------------------------------------------------------ documentation_complete
+
+
+def test_documentation_passes_with_evidence_for_each_part(tmp_path: Path) -> None:
+    out = check(validation.documentation_is_complete, make_ctx(tmp_path, dict(COMPLETE_DOCS)))
+    assert out.status is Status.PASS
+    assert out.message == "README, API docs, architecture docs and runbooks present"
+    assert out.evidence == (
+        Evidence("README.md", 1, "README"),
+        Evidence("docs/openapi.yaml", 1, "openapi-3.0 spec (version 3.0.3)"),
+        Evidence("docs/architecture.md", 5, "Mermaid diagram"),
+        Evidence("docs/runbook.md", 1, "runbook"),
+    )
+    assert out.findings == ()
+
+
+@pytest.mark.parametrize(
+    ("drop", "rule", "label", "advice"),
+    [
+        ("docs/openapi.yaml", "GK712", "API docs", "docs/openapi.yaml"),
+        ("docs/architecture.md", "GK713", "architecture docs or diagrams", "Mermaid or PlantUML"),
+        ("docs/runbook.md", "GK714", "runbooks", "deployment, rollback and incident procedures"),
+    ],
+)
+def test_each_missing_part_is_its_own_finding(
+    tmp_path: Path, drop: str, rule: str, label: str, advice: str
+) -> None:
+    files: dict[str, str | bytes] = {k: v for k, v in COMPLETE_DOCS.items() if k != drop}
+    out = check(validation.documentation_is_complete, make_ctx(tmp_path, files))
+    assert out.status is Status.FAIL
+    assert out.message == f"missing: {label}"
+    [finding] = out.findings
+    assert (finding.rule_id, finding.severity, finding.location) == (
+        rule,
+        Severity.MEDIUM,
+        Location("README.md"),
+    )
+    assert advice in finding.message
+    assert len(out.evidence) == 3  # what is there is still cited
+
+
+def test_nothing_documented_lists_all_four(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, {}, services=(service(("language", "go"), ("framework", "gin")),))
+    out = check(validation.documentation_is_complete, ctx)
+    assert out.status is Status.FAIL
+    assert out.message == "missing: README, API docs, architecture docs or diagrams, runbooks"
+    assert sorted((f.rule_id, f.location.path) for f in out.findings) == [
+        ("GK711", "."),
+        ("GK712", "."),
+        ("GK713", "."),
+        ("GK714", "."),
+    ]
+    api = next(f for f in out.findings if f.rule_id == "GK712")
+    assert "swaggo/swag annotations" in api.message
+
+
+def test_a_title_only_readme_fails_at_its_title(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {**COMPLETE_DOCS, "README.md": "\n# orders\n"}
+    out = check(validation.documentation_is_complete, make_ctx(tmp_path, files))
+    assert out.status is Status.FAIL
+    assert out.message == "missing: README"
+    [finding] = out.findings
+    assert (finding.rule_id, finding.location) == ("GK711", Location("README.md", 2))
+    assert finding.message.startswith("README.md has no content beyond a title; add ")
+
+
+def test_missing_docs_below_the_threshold_pass_but_are_listed(tmp_path: Path) -> None:
+    loose = cfg.LoadedConfig(cfg.Config(severity_threshold=Severity.HIGH), None, False)
+    files: dict[str, str | bytes] = {"README.md": README}
+    out = check(validation.documentation_is_complete, make_ctx(tmp_path, files, loaded=loose))
+    assert out.status is Status.PASS
+    assert out.message == (
+        "missing, below the threshold or suppressed: API docs, architecture docs or diagrams, "
+        "runbooks"
+    )
+
+
+# ------------------------------------------------------------------ hostile inputs
+
+
+def test_hostile_lines_are_read_in_linear_time(tmp_path: Path) -> None:
+    spaces = " " * 100_000
+    files: dict[str, str | bytes] = {
+        "README.md": f"# x\n{spaces}x\n",
+        "docs/runbook.md": f"# Runbook\n{spaces}@startuml\n",
+        "docs/marks.md": f"{'#' * 100_000}\n{'=' * 100_000}\n",
+        "docs/fences.md": "```\n" * 60_000,
+        "tests/test_perf.py": f"def test_x({spaces}benchmark):\n",
+        "load/a.yml": f"{spaces}config:\nconfig:\nscenarios:\n",
+        "load/run.sh": f"{'wrk ' * 25_000}-c1\n",
+        "load/k6.js": f"import{spaces}'k6/http'\n",
+        "bench_test.go": f"func Benchmark{spaces}(b *testing.B)\n",
+        "app/main.py": "from fastapi import FastAPI\n" + "app = FastAPI(" * 18_000,
+        "app/other.py": "app = FastAPI(openapi_url=None)\n" * 7_000,
+    }
+    index = RepoIndex.build(write(tmp_path, files))
+    start = time.monotonic()
+    bench = perffacts.find_benchmarks(index)
+    docs = perffacts.find_documentation(index)
+    assert time.monotonic() - start < 2.0
+    assert (bench.unread, docs.unread) == ((), ())
+    assert where(bench.sightings) == [
+        ("artillery", "load/a.yml", 3),
+        ("go-bench", "bench_test.go", 1),
+        ("k6", "load/k6.js", 1),
+        ("pytest-benchmark", "tests/test_perf.py", 1),
+        ("wrk", "load/run.sh", 1),
+    ]
+    assert docs.readme_has_body
+    assert where(docs.runbooks) == [("runbook", "docs/runbook.md", 1)]
+    assert where(docs.architecture) == [("architecture", "docs/runbook.md", 2)]
+    assert where(docs.api_docs) == [("api_docs", "app/main.py", 2)]
+
+
+def test_files_over_the_scan_limit_are_skipped_and_named(tmp_path: Path) -> None:
+    # YAML gets the 16 MiB evidence cap in the index, so the 256 KiB scan limit is what applies.
+    big = "config:\n  target: http://x\nscenarios:\n  - flow: []\n" + "# pad\n" * 1_800_000
+    assert len(big) > 10_000_000
+    ctx = make_ctx(tmp_path, {"load/artillery.yml": big, "docs/openapi.yaml": SPEC})
+    start = time.monotonic()
+    out = check(validation.benchmarks_are_present, ctx)
+    assert time.monotonic() - start < 2.0
+    assert out.status is Status.FAIL
+    assert "1 candidate file(s) not read: over 256 KiB or not text: load/artillery.yml" in (
+        out.findings[0].message
+    )
+
+
+def test_an_unreadable_readme_is_not_a_readme(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {**COMPLETE_DOCS, "README.md": b"\0\x01binary"}
+    out = check(validation.documentation_is_complete, make_ctx(tmp_path, files))
+    assert out.status is Status.FAIL
+    [finding] = out.findings
+    assert finding.rule_id == "GK711"
+    assert "README.md could not be read" in finding.message
+
+
+# ------------------------------------------------------------------ end to end (the CLI)
+
+
+def copy_fixture(name: str, tmp_path: Path) -> Path:
+    dest = tmp_path / name
+    shutil.copytree(FIXTURES / name, dest, symlinks=True)
+    return dest
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def audit(root: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    result = run("audit", str(root), "--format", "json", "--no-engines", "--phase", "validation")
+    report = json.loads(result.stdout)
+    criteria = {c["id"]: c for p in report["phases"] for c in p["criteria"]}
+    return criteria, report["findings"]
+
+
+def test_docs_complete_fixture_passes_both_criteria(tmp_path: Path) -> None:
+    criteria, findings = audit(copy_fixture("docs-complete", tmp_path))
+    bench = criteria["validation.performance_benchmarks"]
+    assert bench["status"] == "pass"
+    assert bench["message"] == "no performance budgets declared; benchmarks present (locust)"
+    assert bench["evidence"] == [
+        {"file": "locustfile.py", "line": 1, "what": "locust load test (imports locust)"}
+    ]
+    docs = criteria["validation.documentation_complete"]
+    assert docs["status"] == "pass"
+    assert [(e["file"], e["line"]) for e in docs["evidence"]] == [
+        ("README.md", 1),
+        ("docs/architecture.md", 5),
+        ("docs/openapi.yaml", 1),
+        ("docs/runbook.md", 1),
+    ]
+    assert not [f for f in findings if str(f["rule_id"]).startswith("GK7")]
+
+
+def test_docs_missing_fixture_fails_both_criteria(tmp_path: Path) -> None:
+    criteria, findings = audit(copy_fixture("docs-missing", tmp_path))
+    assert criteria["validation.performance_benchmarks"]["status"] == "fail"
+    docs = criteria["validation.documentation_complete"]
+    assert docs["status"] == "fail"
+    assert docs["message"] == "missing: README, API docs, architecture docs or diagrams, runbooks"
+    located = sorted(
+        (f["rule_id"], f["location"]["path"], f["location"]["line"])
+        for f in findings
+        if str(f["rule_id"]).startswith("GK7")
+    )
+    assert located == [
+        ("GK701", ".", None),
+        ("GK711", "README.md", 1),
+        ("GK712", "README.md", None),
+        ("GK713", "README.md", None),
+        ("GK714", "README.md", None),
+    ]
+    gk701 = next(f for f in findings if f["rule_id"] == "GK701")
+    assert "locustfile.py" in str(gk701["message"]) and "pytest-benchmark" in str(gk701["message"])
+    gk712 = next(f for f in findings if f["rule_id"] == "GK712")
+    assert "flask-smorest or flasgger" in str(gk712["message"])
+
+
+def test_explain_prints_the_new_rules() -> None:
+    result = run("explain", "GK714")
+    assert result.exit_code == 0
+    assert "docs/runbook.md" in result.stdout
+    result = run("explain", "validation.documentation_complete")
+    assert result.exit_code == 0
+    assert "Documentation complete" in result.stdout
