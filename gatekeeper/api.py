@@ -239,7 +239,6 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
         Fact.ROUTES: "route extraction is not built yet (issues 5 and 6)",
         Fact.SPECS: "API spec discovery is not built yet (issue 5)",
         Fact.MIGRATIONS: "migration parsing is not built yet (issue 7)",
-        Fact.COVERAGE: "coverage reading is not built yet (issue 4)",
     }
     services: tuple[Service, ...] = ()
     stack_problems: tuple[Unanalyzed, ...] = ()
