@@ -319,8 +319,12 @@ _TEST_COMMAND = re.compile(
     r"|(?:npm|yarn|pnpm|bun)\s+(?:run\s+)?test(?::[\w:-]+)?|npm\s+t|jest|vitest|mocha|go\s+test"
     r"|(?:\./)?mvnw?\s+(?:[^\n;&|]{0,200}?\s)?(?:test|verify|install|package)"
     r"|(?:\./)?gradlew?\s+(?:[^\n;&|]{0,200}?\s)?(?:test|check|build)"
-    r"|make\s+(?:test|check)|cargo\s+test|dotnet\s+test)(?![\w.-])"
+    r"|make\s+(?:test|check)|cargo\s+test|dotnet\s+test"
+    r"|manage\.py\s+test|coverage\s+run|(?:npx\s+)?playwright\s+test|(?:npx\s+)?cypress\s+run)"
+    r"(?![\w.-])"
 )
+# A CI step that runs a script of the repository: `bash scripts/test.sh`, `./scripts/ci.sh`.
+_SCRIPT_CALL = re.compile(r"(?<![\w./-])(?:(?:ba|z)?sh\s+)?(?:\./)?([\w./-]{1,200}\.sh)(?![\w.-])")
 _SKIPS_TESTS = re.compile(r"-DskipTests|-Dmaven\.test\.skip=true|\s-x\s+test\b")
 _E2E_COMMAND = re.compile(
     r"(?<![\w./-])(?:newman\s+run|schemathesis\s+run|st\s+run|k6\s+run"
@@ -532,10 +536,26 @@ class _State:
             e2e = _E2E_COMMAND.search(segment)
             if e2e:
                 self.usages.append(TestUsage(path, line, _E, f"{' '.join(e2e[0].split())} in CI"))
-            if _TEST_COMMAND.search(segment) and not _SKIPS_TESTS.search(segment):
+            runs_tests = _TEST_COMMAND.search(segment) and not _SKIPS_TESTS.search(segment)
+            if runs_tests or self.script_runs_tests(segment):
                 steps.append(CiStep(path, line, shown(segment)))
         self.command_thresholds(path, line, text)
         return steps
+
+    def script_runs_tests(self, segment: str) -> bool:
+        """One level into a shell script the step runs, if the index has it (read as text)."""
+        call = _SCRIPT_CALL.search(segment)
+        if call is None:
+            return False
+        entry = self.index.get(call[1].removeprefix("./"))
+        text = self.read(entry) if entry is not None else None
+        if text is None:
+            return False
+        return any(
+            _TEST_COMMAND.search(line) and not _SKIPS_TESTS.search(line)
+            for _, line in _lines(text)
+            if not line.lstrip().startswith("#")
+        )
 
     def command_thresholds(self, path: str, line: int | None, text: str) -> None:
         flag = _COV_FAIL_UNDER.search(text)

@@ -670,3 +670,32 @@ def test_missing_fixture_fails_with_a_high_dangerous_workflow(tmp_path: Path) ->
     write_all = by_rule["GK534"]
     assert (write_all["severity"], write_all["location"]["line"]) == ("high", 5)
     assert "`pytest --cov --cov-report=xml`" in by_rule["GK503"]["message"]
+
+
+def test_ci_steps_that_run_tests_through_a_script_or_manage_py(tmp_path: Path) -> None:
+    from gatekeeper.repo import RepoIndex
+    from gatekeeper.testfacts import collect
+
+    wf = tmp_path / ".github" / "workflows"
+    wf.mkdir(parents=True)
+    (wf / "a.yml").write_text(
+        "on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n"
+        "      - run: uv run bash scripts/tests-start.sh\n"
+    )
+    (wf / "b.yml").write_text(
+        "on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n"
+        "      - run: coverage run netbox/manage.py test netbox/ --parallel\n"
+        "      - run: bash scripts/lint.sh\n"
+    )
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "tests-start.sh").write_text(
+        "#!/bin/sh\nset -e\ncoverage run -m pytest tests\n"
+    )
+    (tmp_path / "scripts" / "lint.sh").write_text(
+        "#!/bin/sh\n# pytest is not run here\nruff check .\n"
+    )
+    facts = collect(RepoIndex.build(tmp_path))
+    steps = {(s.path, s.line) for p in facts.pipelines for s in p.test_steps}
+    assert (".github/workflows/a.yml", 6) in steps
+    assert (".github/workflows/b.yml", 6) in steps
+    assert (".github/workflows/b.yml", 7) not in steps
