@@ -16,7 +16,7 @@ from gatekeeper import __version__, policy
 from gatekeeper import config as cfg
 from gatekeeper import graph as phase_graph
 from gatekeeper.engines import scan
-from gatekeeper.errors import ConfigError, GatekeeperError
+from gatekeeper.errors import ConfigError, GatekeeperError, UsageError
 from gatekeeper.extract import EXTRACTORS
 from gatekeeper.extract.imports import FileImports
 from gatekeeper.model import (
@@ -58,6 +58,7 @@ class Options:
     jobs: int | None = None
     engines: bool = True  # run bandit and semgrep
     timings: bool = False
+    coverage_paths: tuple[str, ...] = ()  # --coverage: reports inside the root, any name
     task_timeout: float = 30.0
     engine_timeout: float = 900.0
 
@@ -86,6 +87,19 @@ def load_config(
     if target is not None and not target.origins:
         target = None
     return trusted, target, None
+
+
+def _inside_root(root: Path, given: str) -> str:
+    """`--coverage PATH` as a repo-relative path; gatekeeper reads nothing outside the root."""
+    path = Path(given).resolve()
+    try:
+        rel = path.relative_to(root)
+    except ValueError:
+        raise UsageError(
+            f"--coverage {given}: outside the audited root {root}; gatekeeper never reads "
+            "outside it, so write the report inside the repository"
+        ) from None
+    return rel.as_posix()
 
 
 def _lines_reader(index: RepoIndex) -> Callable[[str], Sequence[str] | None]:
@@ -216,8 +230,6 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
 
     root = root.resolve()
     if not root.is_dir():
-        from gatekeeper.errors import UsageError
-
         raise UsageError(f"{root}: not a directory; give the path of the repository to audit")
     loaded, target_config, target_config_error = load_config(root, opts.config_path)
     config = loaded.config
@@ -298,6 +310,7 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
         engine_findings=engine_findings,
         engine_runs=engine_runs,
         engines_enabled=opts.engines,
+        coverage_paths=tuple(_inside_root(root, p) for p in opts.coverage_paths),
         finalize=_finalizer(index, opts.select, opts.ignore),
     )
     report = evaluate(ctx, config, services, unanalyzed_all, engine_runs, opts)

@@ -195,6 +195,13 @@ def cli() -> None:
     help="Skip bandit and semgrep (the security scan criterion then reports error).",
 )
 @click.option(
+    "--coverage",
+    "coverage_paths",
+    multiple=True,
+    metavar="PATH",
+    help="A coverage report inside the repository, whatever its name (repeatable).",
+)
+@click.option(
     "--jobs", "-j", type=click.IntRange(1, 64), help="Worker processes (default: CPU count)."
 )
 @click.option(
@@ -221,6 +228,7 @@ def audit(
     allow_incomplete: bool,
     show_config: bool,
     no_engines: bool,
+    coverage_paths: tuple[str, ...],
     jobs: int | None,
     timings: bool,
     quiet: bool,
@@ -242,6 +250,7 @@ def audit(
             ignore=split(ignore_ids),
             fail_on=Severity(fail_on) if fail_on else None,
             jobs=jobs,
+            coverage_paths=coverage_paths,
             engines=not no_engines,
             timings=timings,
         )

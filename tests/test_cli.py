@@ -307,3 +307,25 @@ def test_ignoring_or_selecting_a_criterion_skips_it(example: Path) -> None:
         "skipped"
     }
     assert report["complete"] is True
+
+
+def test_coverage_option_names_a_report_inside_the_root(example: Path, tmp_path: Path) -> None:
+    (example / "reports").mkdir()
+    (example / "coverage.xml").rename(example / "reports" / "py-cov.xml")
+    _, without = audit_json(example, "--no-engines", "--select", "testing.unit_tests_coverage")
+    crit = {c["id"]: c for p in without["phases"] for c in p["criteria"]}
+    assert crit["testing.unit_tests_coverage"]["status"] == "pass"  # the enforced minimum in CI
+    assert "enforced" in crit["testing.unit_tests_coverage"]["message"]
+    report = str(example / "reports" / "py-cov.xml")
+    _, given = audit_json(example, "--no-engines", "--coverage", report)
+    crit = {c["id"]: c for p in given["phases"] for c in p["criteria"]}
+    assert crit["testing.unit_tests_coverage"]["status"] == "pass"
+    assert "86.1%" in crit["testing.unit_tests_coverage"]["message"]
+    outside = tmp_path / "cov.xml"
+    outside.write_text("<coverage/>")
+    result = run("audit", str(example), "--coverage", str(outside))
+    assert result.exit_code == 2 and "outside the audited root" in result.stderr
+    _, missing = audit_json(example, "--no-engines", "--coverage", str(example / "nope.xml"))
+    assert any(
+        f["rule_id"] == "GK504" and f["location"]["path"] == "nope.xml" for f in missing["findings"]
+    )

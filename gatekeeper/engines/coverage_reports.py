@@ -25,7 +25,14 @@ import defusedxml.ElementTree as defused_et
 
 from gatekeeper.engines import proc
 from gatekeeper.errors import GatekeeperError
-from gatekeeper.repo import BinaryFileError, FileEntry, RepoIndex, decode_source, display_path
+from gatekeeper.repo import (
+    BinaryFileError,
+    FileEntry,
+    RepoIndex,
+    decode_source,
+    display_path,
+    safe_read_head,
+)
 from gatekeeper.yamlsafe import DataFormatError, load_json
 
 if TYPE_CHECKING:
@@ -132,8 +139,12 @@ def read_coverage(
     timeout: float = 30.0,
     rlimit_as_bytes: int | None = DEFAULT_RLIMIT_AS_BYTES,
     python: str = sys.executable,
+    extra: Sequence[str] = (),
 ) -> tuple[CoverageReport, ...]:
     """One CoverageReport per coverage file in the index, sorted by path.
+
+    `extra`: repo-relative paths the user named (`--coverage PATH`) whatever their file name;
+    each must be a file the index holds (inside the root, not excluded, under the size cap).
 
     `timeout` bounds all the subprocesses reading coverage.py data files together; the other
     formats are parsed in-process by bounded parsers. Never raises for a bad report: it
@@ -142,10 +153,23 @@ def read_coverage(
     mapper = _PathMapper(index)
     deadline = time.monotonic() + timeout
     reports = []
-    for entry in index.evidence("coverage"):
-        fmt = report_format(entry.path)
-        if fmt is None:  # pragma: no cover - evidence("coverage") only yields known names
-            continue
+    entries = list(index.evidence("coverage"))
+    known = {e.path for e in entries}
+    for rel in sorted(set(extra) - known):
+        named = index.get(rel)
+        if named is None:
+            reports.append(
+                _error(
+                    rel,
+                    ReportFormat.COBERTURA,
+                    "given with --coverage but not in the index (missing, excluded, a link, "
+                    "or over the size cap)",
+                )
+            )
+        else:
+            entries.append(named)
+    for entry in entries:
+        fmt = report_format(entry.path) or _format_by_content(index, entry)
         try:
             fmt, collected = _parse(index, entry, fmt, deadline, timeout, rlimit_as_bytes, python)
         except _ReportError as exc:
@@ -159,6 +183,21 @@ def read_coverage(
             continue
         reports.append(_finish(entry.path, fmt, collected, mapper))
     return tuple(sorted(reports, key=lambda report: report.path))
+
+
+def _format_by_content(index: RepoIndex, entry: FileEntry) -> ReportFormat:
+    """For a report named on the command line: the extension, then a look at the content."""
+    name = entry.path.lower()
+    if name.endswith(".xml"):
+        return ReportFormat.COBERTURA  # the root element decides between the XML formats
+    if name.endswith((".info", ".lcov")):
+        return ReportFormat.LCOV
+    if name.endswith(".out"):
+        return ReportFormat.GO
+    if name.endswith(".json"):
+        head = safe_read_head(index.root, entry.path, 64 * 1024)
+        return ReportFormat.ISTANBUL if b'"statementMap"' in head else ReportFormat.COVERAGE_JSON
+    return ReportFormat.LCOV if entry.path.endswith(".txt") else ReportFormat.COBERTURA
 
 
 def report_format(rel: str) -> ReportFormat | None:

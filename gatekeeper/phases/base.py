@@ -62,6 +62,7 @@ class Context:
     engine_findings: tuple[Finding, ...] = ()
     engine_runs: tuple[EngineRun, ...] = ()
     engines_enabled: bool = True
+    coverage_paths: tuple[str, ...] = ()  # --coverage PATH, repo-relative
     target_config_error: str | None = None  # the target's own config is invalid (trusted mode)
     # snippets, fingerprints, inline suppressions and --select/--ignore, applied by the runner
     finalize: Callable[[Sequence[Finding]], list[Finding]] = list

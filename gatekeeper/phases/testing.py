@@ -219,7 +219,9 @@ def facts_of(ctx: Context) -> TestFacts:
 
 
 def coverage_of(ctx: Context) -> tuple[CoverageReport, ...]:
-    return ctx.cached("coverage_reports", lambda: read_coverage(ctx.index))
+    return ctx.cached(
+        "coverage_reports", lambda: read_coverage(ctx.index, extra=ctx.coverage_paths)
+    )
 
 
 def _languages(ctx: Context, facts: TestFacts) -> list[str]:
