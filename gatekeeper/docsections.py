@@ -67,12 +67,19 @@ class _Raw:
     body_at: int
 
 
+_RELEASE_NOTES = frozenset(
+    {"changelog", "changes", "history", "news", "release-notes", "releases", "release_notes"}
+)
+
+
 def is_document(path: str, language: str | None) -> bool:
     """README*, SECURITY*, ARCHITECTURE*, anything textual under docs/ doc/ adr/, *.md and *.rst."""
     if in_test_data(path):
         return False
     parts = path.lower().split("/")
     name = parts[-1]
+    if name.partition(".")[0] in _RELEASE_NOTES:
+        return False  # "## Performance: 30% faster" in a changelog is history, not a target
     stem, dot, _suffix = name.partition(".")
     textual = language in _PROSE_LANGUAGES or not dot or name.endswith((".adoc", ".asciidoc"))
     if stem in _ROOT_DOC_STEMS or any(p in _DOC_DIRS for p in parts[:-1]):
@@ -122,6 +129,25 @@ def collect(index: RepoIndex) -> DocSections:
     return DocSections(tuple(documents), tuple(skipped))
 
 
+def _outside_comments(line: str, in_comment: bool) -> tuple[str, bool]:
+    out: list[str] = []
+    rest = line
+    while rest:
+        if in_comment:
+            end = rest.find("-->")
+            if end < 0:
+                return "".join(out), True
+            rest, in_comment = rest[end + 3 :], False
+        else:
+            start = rest.find("<!--")
+            if start < 0:
+                out.append(rest)
+                break
+            out.append(rest[:start])
+            rest, in_comment = rest[start + 4 :], True
+    return "".join(out), in_comment
+
+
 def parse(
     path: str, text: str, *, rst: bool = False, max_headings: int = MAX_HEADINGS_PER_FILE
 ) -> Document:
@@ -137,8 +163,13 @@ def parse(
         heading_lines.update(range(r.top, r.body_at))
     prose = [0]
     first_prose: int | None = None
+    in_comment = False
     for i, line in enumerate(lines):
-        count = 0 if i in heading_lines else len("".join(line.split()))
+        # An HTML comment (a template's instructions) or a badge line is not content.
+        visible, in_comment = _outside_comments(line, in_comment)
+        if visible.lstrip().startswith(("[![", "![")):
+            visible = ""
+        count = 0 if i in heading_lines else len("".join(visible.split()))
         if count and first_prose is None:
             first_prose = i + 1
         prose.append(prose[-1] + count)

@@ -314,7 +314,8 @@ def _scan_doc(text: str) -> _DocScan:
         number = index + 1
         if diagram is None:
             for fence, kind in _DIAGRAM_FENCES:
-                if s.startswith(fence):
+                # The whole info word: "```dotenv" is no Graphviz block.
+                if s.startswith(fence) and not s[len(fence) : len(fence) + 1].isalnum():
                     diagram = (number, kind)
                     break
         if s.startswith(("```", "~~~")):
@@ -343,13 +344,14 @@ _ARCHITECTURE_WORDS = ("architecture",)
 _RUNBOOK_WORDS = (
     "runbook",
     "playbook",
-    "operations",
     "on-call",
     "oncall",
     "on_call",
     "on call",
     "incident",
 )
+# Too common alone ("Bulk operations"): a runbook only with operational wording beside it.
+_OPERATIONS_CONTEXT = ("deploy", "rollback", "roll back", "restore", "incident", "outage", "alert")
 _ADR_DIRS = frozenset({"adr", "adrs", "decisions", "architecture-decisions"})
 _DIAGRAM_FILES = (
     (".puml", "PlantUML diagram"),
@@ -638,11 +640,14 @@ def _classify_doc(
                 what = f"architecture section ({heading.title[:60]})"
                 architecture.append(Sighting("architecture", path, heading.line, what))
                 break
-    if _named(path, _RUNBOOK_WORDS):
+    if _named(path, _RUNBOOK_WORDS) or "operations" in path.lower().split("/")[:-1]:
         runbooks.append(Sighting("runbook", path, _first_heading_line(scan), "runbook"))
         return
     for heading in scan.headings:
-        if heading.has_body and any(w in heading.title for w in _RUNBOOK_WORDS):
+        operations = "operations" in heading.title and any(
+            w in heading.title for w in _OPERATIONS_CONTEXT
+        )
+        if heading.has_body and (operations or any(w in heading.title for w in _RUNBOOK_WORDS)):
             what = f"runbook section ({heading.title[:60]})"
             runbooks.append(Sighting("runbook", path, heading.line, what))
             return

@@ -415,7 +415,7 @@ _IMPORT_ECOSYSTEM = {
 }
 _TEST_DIRS = frozenset({"test", "tests", "__tests__", "testing", "spec", "specs", "e2e"})
 _TEST_FILE = re.compile(
-    r"^(?:test_.*\.py|.*_test\.py|conftest\.py|.*_test\.go|.*\.(?:test|spec)\.[cm]?[jt]sx?"
+    r"^(?:test_.*\.py|tests?\.py|tests_.*\.py|.*_test\.py|conftest\.py|.*_test\.go|.*\.(?:test|spec)\.[cm]?[jt]sx?"
     r"|.*(?:Test|Tests|IT)\.(?:java|kt))$"
 )
 _COMPOSE_FILE = re.compile(r"^(?:docker-)?compose(?:\.[\w.-]+)?\.ya?ml$")

@@ -266,9 +266,8 @@ _GO_CALL = re.compile(
     r"(?:\"([A-Za-z]{1,10})\"|http\.Method(\w{1,10}))\s*,\s*\"(/[^\"\s]{0,300})\""
 )
 _FIXTURE = re.compile(r"\s*@pytest(?:_asyncio)?\.fixture\b")
-_DB_FIXTURE = re.compile(
-    r"\s*(?:async\s+)?def\s+(\w*(?:db|database|postgres|mysql|mongo|sql)\w*)\s*\("
-)
+_DEF_NAME = re.compile(r"\s*(?:async\s+)?def\s+(\w{1,100})\s*\(")
+_DB_WORDS = ("db", "database", "postgres", "mysql", "mongo", "sql")
 _E2E_CONFIG = re.compile(r"^(?:playwright|cypress)\.config\.[cm]?[jt]s$|^cypress\.json$")
 _POSTMAN = re.compile(r".+\.postman_collection\.json$", re.IGNORECASE)
 # Manifest lines naming end-to-end tooling (a dependency is tooling, not yet a test).
@@ -466,7 +465,9 @@ class _State:
                     seen.add((kind, tool))
                     found.append(TestUsage(entry.path, number, kind, tool))
             if entry.language == "python" and "def " in line and _FIXTURE.match(previous):
-                fixture = _DB_FIXTURE.match(line)
+                fixture = _DEF_NAME.match(line)
+                if fixture and not any(w in fixture[1].lower() for w in _DB_WORDS):
+                    fixture = None
                 if fixture and (_I, "test database fixture") not in seen:
                     seen.add((_I, "test database fixture"))
                     found.append(

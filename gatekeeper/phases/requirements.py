@@ -596,11 +596,13 @@ _AUTH_QUALIFIERS = frozenset(
 # A number with a unit: 200 ms, 1.5 s, 500 req/s, 1,000 requests per second, 10k rps, 99.9%,
 # 5M users. Bodies are capped at 4 KiB and there are no nested quantifiers: linear time.
 _TARGET = re.compile(
-    r"(?<![\w.])\d+(?:[.,]\d+)*\s?(?:[km](?![a-z]))?\s?"
+    # The lookbehind refuses a start right after a digit or separator and the repeats are
+    # bounded, so "1,1,1,..." cannot restart inside a run (that was quadratic).
+    r"(?<![\w.,])\d{1,15}(?:[.,]\d{1,6}){0,4}\s?(?:[km](?![a-z]))?\s?"
     r"(?:%|ms\b|milliseconds?\b|s\b|secs?\b|seconds?\b|mins?\b|minutes?\b|h\b|hours?\b"
     r"|rps\b|qps\b|tps\b|rpm\b|concurrent\b|users\b|connections\b|requests\b|gb\b|tb\b"
-    r"|[a-z]+ ?/ ?(?:s|sec|second|min|minute|h|hour|day)\b"
-    r"|[a-z]+ per (?:s|sec|second|min|minute|h|hour|day)\b)",
+    r"|[a-z]{1,20} ?/ ?(?:s|sec|second|min|minute|h|hour|day)\b"
+    r"|[a-z]{1,20} per (?:s|sec|second|min|minute|h|hour|day)\b)",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[a-z0-9]+")
