@@ -74,3 +74,16 @@ def test_tests_py_is_a_test_file() -> None:
     assert is_test_path("tests.py")
     assert is_test_path("app/tests.py")
     assert not is_test_path("app/contests.py")
+
+
+def test_a_coverage_report_on_one_file_does_not_pass_the_repository(tmp_path: Path) -> None:
+    files = {f"app/mod{i}.py": "x = 1\n" for i in range(6)}
+    files["tests/test_mod0.py"] = "def test_x():\n    assert True\n"
+    files["coverage.xml"] = (
+        '<?xml version="1.0" ?>\n<coverage line-rate="1"><packages><package name="app">'
+        '<classes><class name="mod0.py" filename="app/mod0.py" line-rate="1"><lines>'
+        '<line number="1" hits="1"/></lines></class></classes></package></packages></coverage>\n'
+    )
+    crit = audit(repo(tmp_path, files), "testing.unit_tests_coverage")
+    assert crit["status"] == "fail"
+    assert "measured over only 1 of" in crit["message"]

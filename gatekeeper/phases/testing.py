@@ -22,7 +22,8 @@ from gatekeeper.phases.base import (
     make_finding,
     outcome_from_findings,
 )
-from gatekeeper.repo import display_path
+from gatekeeper.repo import display_path, language_for
+from gatekeeper.stack import is_test_path
 from gatekeeper.testfacts import TestFacts, TestKind, Threshold
 
 PHASE_ID = "testing"
@@ -172,9 +173,37 @@ SCRIPT_INJECTION = Rule(
     cwe=("CWE-78",),
 )
 
+COVERAGE_PARTIAL = Rule(
+    "GK507",
+    "coverage-report-partial",
+    "testing.unit_tests_coverage",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "The coverage report measures fewer than half of the source files in its languages.",
+    "Produce the report over the whole code base (e.g. `pytest --cov=<package>`).",
+)
+
+
+def _measured_share(ctx: Context, rated: Sequence[CoverageReport]) -> tuple[int, int] | None:
+    """(measured, all) non-test source files in the languages the reports measured."""
+    measured = {f.path for r in rated for f in r.measured_files if f.path is not None}
+    languages = {language_for(p.rpartition("/")[2]) for p in measured} - {None}
+    sources = {
+        e.path
+        for e in ctx.index.files
+        if e.language in languages
+        and not is_test_path(e.path)
+        and not e.path.endswith("__init__.py")
+    }
+    if not sources:
+        return None
+    return len(measured & sources), len(sources)
+
+
 RULES: tuple[Rule, ...] = (
     NO_TESTS,
     COVERAGE_BELOW_TARGET,
+    COVERAGE_PARTIAL,
     COVERAGE_NOT_MEASURED,
     COVERAGE_REPORT_UNREADABLE,
     COVERAGE_PATHS_UNMAPPED,
@@ -389,6 +418,24 @@ def unit_tests_reach_coverage_target(ctx: Context) -> Outcome:
         ]
         evidence += [_threshold_evidence(t) for t in thresholds]
         measured = round(rate * 100, 2)
+        share = _measured_share(ctx, rated)
+        if share is not None and share[0] * 2 < share[1]:
+            findings.append(
+                make_finding(
+                    COVERAGE_PARTIAL,
+                    Location(rated[0].path),
+                    f"{names} measures {share[0]} of the {share[1]} source files in its "
+                    "languages; a report on part of the code says nothing about the rest",
+                    phase=PHASE_ID,
+                )
+            )
+            return Outcome(
+                Status.FAIL,
+                f"coverage {_percent(measured)} measured over only {share[0]} of {share[1]} "
+                f"source files ({names})",
+                tuple(evidence),
+                tuple(ctx.finalize(findings)),
+            )
         if measured < target:
             findings.append(
                 make_finding(
