@@ -267,7 +267,7 @@ def test_an_slo_section_with_a_target_passes(tmp_path: Path) -> None:
     assert out.evidence == (
         Evidence(
             "docs/design.md",
-            5,
+            7,  # the line of the target, not the heading
             "section 'Service level objectives' sets a target: 'Availability: 99.95% monthly.'",
         ),
     )
@@ -386,7 +386,7 @@ def test_documented_fixture_passes_all_three(tmp_path: Path) -> None:
     scalability = crit["requirements.scalability_requirements_defined"]
     assert scalability["status"] == "pass"
     [target] = scalability["evidence"]
-    assert (target["file"], target["line"]) == ("docs/architecture.md", 5)
+    assert (target["file"], target["line"]) == ("docs/architecture.md", 11)
     assert "< 250 ms" in target["what"]
     security = crit["requirements.security_requirements_clarified"]
     assert security["status"] == "pass"

@@ -920,7 +920,8 @@ def scalability_requirements_are_defined(ctx: Context) -> Outcome:
         evidence.append(
             Evidence(
                 section.path,
-                section.line,
+                # the line of the target itself, not of the heading above it
+                section.body_line + section.body.count("\n", 0, target.start()),
                 f"section {_quote(section.title)} sets a target: "
                 f"{_quote(_line_at(section.body, target.start()))}",
             )
