@@ -896,6 +896,17 @@ def _scalability_heading(title: str) -> bool:
     )
 
 
+def _declared_pass(ctx: Context, key: str, evidence: list[Evidence]) -> Outcome | None:
+    """A requirement declared in [tool.gatekeeper] passes, with any documents as support."""
+    declared = _declaration(ctx, key)
+    if declared is None:
+        return None
+    value, path, line = declared
+    evidence.insert(0, Evidence(path, line, f"{key} = {_quote(str(value))}"))
+    label = key.replace("_", " ")
+    return Outcome(Status.PASS, f"{label} declared in {_where(path, line)}", tuple(evidence))
+
+
 @criterion("requirements.scalability_requirements_defined")
 def scalability_requirements_are_defined(ctx: Context) -> Outcome:
     """Scalability requirements defined.
@@ -926,15 +937,9 @@ def scalability_requirements_are_defined(ctx: Context) -> Outcome:
                 f"{_quote(_line_at(section.body, target.start()))}",
             )
         )
-    declared = _declaration(ctx, "scalability_requirements")
+    declared = _declared_pass(ctx, "scalability_requirements", evidence)
     if declared is not None:
-        value, path, line = declared
-        evidence.insert(0, Evidence(path, line, f"scalability_requirements = {_quote(str(value))}"))
-        return Outcome(
-            Status.PASS,
-            f"scalability requirements declared in {_where(path, line)}",
-            tuple(evidence),
-        )
+        return declared
     if evidence:
         first = evidence[0]
         return Outcome(
@@ -1037,15 +1042,9 @@ def security_requirements_are_clarified(ctx: Context) -> Outcome:
             evidence.append(Evidence(section.path, section.line, where))
         else:
             empty.append((section.path, section.line, where))
-    declared = _declaration(ctx, "security_requirements")
+    declared = _declared_pass(ctx, "security_requirements", evidence)
     if declared is not None:
-        value, path, line = declared
-        evidence.insert(0, Evidence(path, line, f"security_requirements = {_quote(str(value))}"))
-        return Outcome(
-            Status.PASS,
-            f"security requirements declared in {_where(path, line)}",
-            tuple(evidence),
-        )
+        return declared
     if evidence:
         first = evidence[0]
         return Outcome(
