@@ -295,6 +295,14 @@ def benchmarks_are_present(ctx: Context) -> Outcome:
     out = outcome_from_findings(
         ctx, [finding], pass_message="no load or benchmark test found (below the threshold)"
     )
+    if out.status is Status.FAIL and facts.unread:
+        # The benchmark may be in a file that could not be read: unknown, not absent.
+        return replace(
+            out,
+            status=Status.ERROR,
+            message="no load or benchmark test found"
+            + _unread_note(facts.unread, "candidate file(s)"),
+        )
     if out.status is Status.FAIL:
         out = replace(out, message="no load or benchmark test found")
     return out
@@ -382,7 +390,11 @@ def documentation_is_complete(ctx: Context) -> Outcome:
         f.rule_id for f in out.findings if f.state == "open" and f.severity.rank >= threshold.rank
     )
     if out.status is Status.FAIL:
-        return replace(out, message="missing: " + ", ".join(_MISSING_LABELS[r] for r in failing))
+        message = "missing: " + ", ".join(_MISSING_LABELS[r] for r in failing)
+        if docs.unread:
+            # What is missing may be in a file that could not be read: unknown, not absent.
+            return replace(out, status=Status.ERROR, message=message + note)
+        return replace(out, message=message)
     if out.findings:
         below = ", ".join(_MISSING_LABELS[r] for r in sorted(f.rule_id for f in out.findings))
         return replace(out, message=f"missing, below the threshold or suppressed: {below}")
