@@ -1,38 +1,966 @@
-"""Phase 2, Database Architecture: schema, indexes, migrations, validation."""
+"""Phase 2, Database Architecture: schema, indexes, migrations, validation.
+
+The schema comes from the migrations replayed statically (Alembic, Django, SQL files); stacks
+whose schema sources are not read yet report `error`, never `pass`.
+"""
 
 from __future__ import annotations
 
-from gatekeeper.phases.base import Fact, Phase, planned
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from gatekeeper.migrations.collect import (
+    RELATIONAL,
+    DatabaseFacts,
+    History,
+    Located,
+    ServiceDatabase,
+    collect,
+)
+from gatekeeper.migrations.model import (
+    ForeignKey,
+    Hazard,
+    IndexOrigin,
+    ProblemKind,
+    Table,
+    Tool,
+)
+from gatekeeper.model import Confidence, Evidence, Finding, Location, Severity, Status
+from gatekeeper.phases.base import (
+    Context,
+    Fact,
+    Outcome,
+    Phase,
+    Rule,
+    criterion,
+    make_finding,
+    outcome_from_findings,
+)
+
+PHASE_ID = "database"
+_MAX_EVIDENCE = 20
+_MAX_LISTED = 3
+_DATABASES = RELATIONAL | {"mongodb", "dynamodb"}
+_TOOL_NAMES = {
+    Tool.ALEMBIC: "Alembic",
+    Tool.DJANGO: "Django migrations",
+    Tool.SQL: "SQL migrations",
+    Tool.DJANGO_MODELS: "Django models",
+}
+_DIALECT_NAMES = {"postgres": "PostgreSQL", "mysql": "MySQL", "sqlite": "SQLite"}
+# Columns an application looks rows up by: each value should identify one row.
+_LOOKUP_COLUMNS = frozenset(
+    {
+        "email",
+        "email_address",
+        "username",
+        "user_name",
+        "login",
+        "slug",
+        "external_id",
+        "external_ref",
+        "public_id",
+        "uuid",
+        "handle",
+    }
+)
+
+# ---------------------------------------------------------------------------- rules
+
+NO_SCHEMA_SOURCE = Rule(
+    "GK201",
+    "no-schema-source",
+    "database.schema_documented",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "The service uses a relational database, but no schema source (migrations, a schema "
+    "dump, models) was found.",
+    "Keep the schema under version control as migrations (Alembic, Django, Flyway, "
+    "golang-migrate) or at least a schema.sql dump.",
+)
+SCHEMA_SOURCE_UNREADABLE = Rule(
+    "GK202",
+    "schema-source-unreadable",
+    "database.schema_documented",
+    Severity.HIGH,
+    Confidence.HIGH,
+    "A migration or schema file could not be parsed; the schema it defines is unknown.",
+    "Fix the syntax error named in the message, or exclude the file if it is not part of the "
+    "schema.",
+)
+EMBEDDED_SQL_UNPARSED = Rule(
+    "GK203",
+    "embedded-sql-unparsed",
+    "database.schema_documented",
+    Severity.LOW,
+    Confidence.HIGH,
+    "SQL inside a Python migration (op.execute, RunSQL) did not parse; its schema changes are "
+    "not in the model.",
+    "Use the migration tool's operations for schema changes, or check the SQL for the database "
+    "in use.",
+)
+FK_WITHOUT_INDEX = Rule(
+    "GK211",
+    "foreign-key-without-index",
+    "database.indexing_strategy",
+    Severity.MEDIUM,
+    Confidence.HIGH,
+    "A foreign key column has no index; PostgreSQL and SQLite do not create one, so joins and "
+    "deletes of the referenced row scan the whole table.",
+    "Create an index whose leading columns are the foreign key columns (CREATE INDEX "
+    "CONCURRENTLY on PostgreSQL).",
+)
+LOOKUP_NOT_INDEXED = Rule(
+    "GK212",
+    "lookup-column-without-unique-index",
+    "database.indexing_strategy",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "An identifier column used for lookups (email, username, slug, external id) has no index "
+    "at all.",
+    "Add a unique index (or a unique constraint) on the column, scoped with the tenant column "
+    "where values repeat across tenants.",
+)
+LOOKUP_NOT_UNIQUE = Rule(
+    "GK213",
+    "lookup-index-not-unique",
+    "database.indexing_strategy",
+    Severity.LOW,
+    Confidence.MEDIUM,
+    "An identifier column used for lookups is indexed, but nothing keeps its values unique.",
+    "Make the index unique, or add a unique constraint, when the value identifies one row.",
+)
+CREATE_ALL_WITHOUT_MIGRATIONS = Rule(
+    "GK221",
+    "create-all-without-migrations",
+    "database.migration_approach",
+    Severity.HIGH,
+    Confidence.MEDIUM,
+    "Tables are created by metadata.create_all() at startup and no migration tool is in use, "
+    "so schema changes never reach an existing database.",
+    "Adopt Alembic (alembic init, alembic revision --autogenerate) and run `alembic upgrade "
+    "head` on deploy instead of create_all().",
+)
+CREATE_ALL_BESIDE_MIGRATIONS = Rule(
+    "GK222",
+    "create-all-beside-migrations",
+    "database.migration_approach",
+    Severity.LOW,
+    Confidence.MEDIUM,
+    "metadata.create_all() runs in application code although migrations manage the schema; "
+    "tables it creates bypass the migration history.",
+    "Remove create_all() from application code and let the migrations create every table "
+    "(keep it in test fixtures only).",
+)
+MODELS_WITHOUT_MIGRATIONS = Rule(
+    "GK223",
+    "models-without-migrations",
+    "database.migration_approach",
+    Severity.MEDIUM,
+    Confidence.HIGH,
+    "Django models exist but no migration files are committed.",
+    "Run `python manage.py makemigrations` and commit the migrations/ directories.",
+)
+MULTIPLE_HEADS = Rule(
+    "GK224",
+    "migration-history-branched",
+    "database.migration_approach",
+    Severity.HIGH,
+    Confidence.HIGH,
+    "The migration history is not linear: several Alembic heads, or several leaf migrations "
+    "in one Django app; `upgrade head` / `migrate` fails or runs them in an arbitrary order.",
+    "Merge the branches: `alembic merge heads` or `python manage.py makemigrations --merge`, "
+    "then commit the merge migration.",
+)
+BROKEN_HISTORY = Rule(
+    "GK225",
+    "migration-history-broken",
+    "database.migration_approach",
+    Severity.HIGH,
+    Confidence.HIGH,
+    "A migration builds on a revision no file declares, two files declare the same revision "
+    "or version, or migrations depend on each other in a cycle.",
+    "Point down_revision/dependencies at an existing migration and give every migration its "
+    "own revision or version.",
+)
+IRREVERSIBLE = Rule(
+    "GK226",
+    "migration-irreversible",
+    "database.migration_approach",
+    Severity.MEDIUM,
+    Confidence.HIGH,
+    "A migration cannot be rolled back: its downgrade is empty, or RunPython/RunSQL has no "
+    "reverse, or the .up.sql has no .down.sql.",
+    "Write the downgrade (reverse_code=/reverse_sql=, a .down.sql); use RunPython.noop when "
+    "undoing needs no work.",
+)
+NOT_NULL_WITHOUT_DEFAULT = Rule(
+    "GK227",
+    "not-null-column-without-default",
+    "database.migration_approach",
+    Severity.HIGH,
+    Confidence.HIGH,
+    "A NOT NULL column without a default is added to an existing table; the migration fails "
+    "on any table that has rows.",
+    "Add the column nullable (or with a server default), backfill it, then set NOT NULL in a "
+    "later migration.",
+)
+INDEX_NOT_CONCURRENT = Rule(
+    "GK228",
+    "index-created-without-concurrently",
+    "database.migration_approach",
+    Severity.MEDIUM,
+    Confidence.HIGH,
+    "An index is built on an existing PostgreSQL table without CONCURRENTLY; writes to the "
+    "table block until the build ends.",
+    "Use CREATE INDEX CONCURRENTLY outside a transaction (Alembic postgresql_concurrently=True "
+    "in an autocommit_block, Django AddIndexConcurrently with atomic = False).",
+)
+FK_VALIDATES = Rule(
+    "GK229",
+    "foreign-key-validated-under-lock",
+    "database.migration_approach",
+    Severity.MEDIUM,
+    Confidence.HIGH,
+    "A foreign key is added to an existing PostgreSQL table without NOT VALID; every row is "
+    "checked while both tables are locked.",
+    "Add the constraint NOT VALID (Alembic postgresql_not_valid=True), then VALIDATE "
+    "CONSTRAINT in a separate migration.",
+)
+TYPE_CHANGE = Rule(
+    "GK230",
+    "column-type-changed",
+    "database.migration_approach",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "A column's type changes on an existing table; most type changes rewrite the table under "
+    "an exclusive lock, and running code may not read the new type.",
+    "Add a column of the new type, backfill it, switch the code, then drop the old column "
+    "(widening a varchar or varchar to text is safe on PostgreSQL).",
+)
+RENAME = Rule(
+    "GK231",
+    "rename-in-place",
+    "database.migration_approach",
+    Severity.MEDIUM,
+    Confidence.HIGH,
+    "A column or table of an existing table is renamed; code still running against the old "
+    "name fails until every instance is deployed.",
+    "Expand and contract: add the new name, write both, move the readers, then drop the old "
+    "name in a later release.",
+)
+DROP = Rule(
+    "GK232",
+    "drop-column-or-table",
+    "database.migration_approach",
+    Severity.MEDIUM,
+    Confidence.HIGH,
+    "A column or table with data is dropped; its data is gone and running code that reads it "
+    "fails.",
+    "Stop reading and writing it in one release and drop it in the next; back the data up "
+    "first when it may be needed.",
+)
+NO_MIGRATIONS = Rule(
+    "GK233",
+    "no-migration-tool",
+    "database.migration_approach",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "The service uses a relational database but no migration history was found.",
+    "Manage schema changes with a migration tool (Alembic, Django migrations, Flyway, "
+    "golang-migrate, dbmate) and commit its files.",
+)
+TABLE_WITHOUT_CONSTRAINTS = Rule(
+    "GK241",
+    "table-without-constraints",
+    "database.data_validation_rules",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "Every column of the table besides its key is nullable and it has no UNIQUE or CHECK "
+    "constraint: the database accepts any row.",
+    "Declare NOT NULL on required columns and UNIQUE/CHECK constraints for the rules the data "
+    "must follow.",
+)
+NO_REQUEST_VALIDATION = Rule(
+    "GK242",
+    "no-request-validation",
+    "database.data_validation_rules",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "The web service stores data but no request validation library is used (pydantic, "
+    "marshmallow, DRF serializers, Joi, zod, class-validator, Bean Validation ...).",
+    "Validate every request body against a declared model before it reaches the database.",
+)
+
+RULES: tuple[Rule, ...] = (
+    NO_SCHEMA_SOURCE,
+    SCHEMA_SOURCE_UNREADABLE,
+    EMBEDDED_SQL_UNPARSED,
+    FK_WITHOUT_INDEX,
+    LOOKUP_NOT_INDEXED,
+    LOOKUP_NOT_UNIQUE,
+    CREATE_ALL_WITHOUT_MIGRATIONS,
+    CREATE_ALL_BESIDE_MIGRATIONS,
+    MODELS_WITHOUT_MIGRATIONS,
+    MULTIPLE_HEADS,
+    BROKEN_HISTORY,
+    IRREVERSIBLE,
+    NOT_NULL_WITHOUT_DEFAULT,
+    INDEX_NOT_CONCURRENT,
+    FK_VALIDATES,
+    TYPE_CHANGE,
+    RENAME,
+    DROP,
+    NO_MIGRATIONS,
+    TABLE_WITHOUT_CONSTRAINTS,
+    NO_REQUEST_VALIDATION,
+)
+_HAZARD_RULES = {
+    Hazard.NOT_NULL_WITHOUT_DEFAULT: NOT_NULL_WITHOUT_DEFAULT,
+    Hazard.INDEX_NOT_CONCURRENT: INDEX_NOT_CONCURRENT,
+    Hazard.FOREIGN_KEY_VALIDATES: FK_VALIDATES,
+    Hazard.TYPE_CHANGE: TYPE_CHANGE,
+    Hazard.RENAME_COLUMN: RENAME,
+    Hazard.RENAME_TABLE: RENAME,
+    Hazard.DROP_COLUMN: DROP,
+    Hazard.DROP_TABLE: DROP,
+}
+
+
+# ---------------------------------------------------------------------------- shared
+
+
+def facts_of(ctx: Context) -> DatabaseFacts:
+    """The repository's schema sources, replayed once per audit."""
+
+    def build() -> DatabaseFacts:
+        return collect(ctx.index, ctx.services, ctx.file_facts, ctx.unanalyzed, ctx.config.database)
+
+    return ctx.cached("migrations", build)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    """A service that uses a database (or holds schema sources), and what could be read."""
+
+    service: ServiceDatabase | None
+    histories: tuple[History, ...]
+    not_read: tuple[str, ...]  # schema sources of stacks not analyzed yet ("MongoDB", "GORM")
+
+    @property
+    def name(self) -> str:
+        return self.service.name if self.service is not None else "repository"
+
+    @property
+    def migrations(self) -> tuple[History, ...]:
+        return tuple(h for h in self.histories if h.is_migrations)
+
+    def location(self) -> Location:
+        """Where a finding about something missing points: the database evidence, else root."""
+        if self.service is not None and self.service.evidence:
+            first = self.service.evidence[0]
+            return Location(first.path, first.line)
+        return Location(self.service.root if self.service is not None else ".")
+
+
+def _scopes(facts: DatabaseFacts) -> list[_Scope]:
+    scopes: list[_Scope] = []
+    orphans = tuple(h for h in facts.histories if h.service not in {s.root for s in facts.services})
+    for service in facts.services:
+        histories = facts.histories_of(service.root)
+        uses_database = bool(set(service.databases) & _DATABASES)
+        if not histories and not uses_database:
+            continue
+        if not histories and orphans and set(service.databases) & RELATIONAL:
+            histories = orphans  # migrations kept outside the service directory
+        not_read = tuple(
+            name for name in service.unsupported if name in ("MongoDB", "DynamoDB") or not histories
+        )
+        scopes.append(_Scope(service, histories, not_read))
+    if orphans and not any(set(s.histories) & set(orphans) for s in scopes):
+        scopes.append(_Scope(None, orphans, ()))
+    return scopes
+
+
+def _not_read_note(scopes: Sequence[_Scope]) -> list[str]:
+    return [
+        f"{s.name}: schema sources for {', '.join(s.not_read)} are not analyzed yet (issue 7)"
+        for s in scopes
+        if s.not_read
+    ]
+
+
+def _unreadable_note(facts: DatabaseFacts) -> list[str]:
+    if not facts.errors:
+        return []
+    listed = ", ".join(f"{_where(e)}" for e in facts.errors[:_MAX_LISTED])
+    more = len(facts.errors) - _MAX_LISTED
+    return [
+        f"{len(facts.errors)} schema source(s) could not be read: {listed}"
+        + (f" and {more} more" if more > 0 else "")
+    ]
+
+
+def _where(item: Located) -> str:
+    return f"{item.path}:{item.line}" if item.line else item.path
+
+
+def _finish(
+    ctx: Context,
+    findings: Sequence[Finding],
+    *,
+    pass_message: str,
+    evidence: Sequence[Evidence],
+    unknown: Sequence[str] = (),
+    unknown_findings: Sequence[Finding] = (),
+) -> Outcome:
+    """Fail on failing findings; otherwise `error` while something could not be analyzed
+    (`unknown` says what, `unknown_findings` point at the files): never a pass on a guess."""
+    outcome = outcome_from_findings(
+        ctx,
+        list(findings),
+        pass_message=pass_message,
+        evidence=_comparable(evidence[:_MAX_EVIDENCE]),
+    )
+    all_findings = outcome.findings + tuple(ctx.finalize(unknown_findings))
+    if outcome.status is Status.FAIL:
+        message = outcome.message + ("; also " + "; ".join(unknown) if unknown else "")
+        return Outcome(Status.FAIL, message, outcome.evidence, all_findings)
+    if unknown:
+        return Outcome(Status.ERROR, "; ".join(unknown), outcome.evidence, all_findings)
+    return Outcome(outcome.status, outcome.message, outcome.evidence, all_findings)
+
+
+def _comparable(evidence: Sequence[Evidence]) -> list[Evidence]:
+    """Evidence is sorted by (path, line): a file named with and without a line would not
+    compare, so a file-level item takes line 1 when the same file has lines elsewhere."""
+    with_lines = {e.path for e in evidence if e.line is not None}
+    return [
+        Evidence(e.path, 1, e.what) if e.line is None and e.path in with_lines else e
+        for e in evidence
+    ]
+
+
+def _history_evidence_line(history: History) -> Evidence:
+    first = history.schema.migrations[0] if history.schema.migrations else None
+    if first is None:
+        return Evidence(history.files[0], None, _history_label(history))
+    return Evidence(first.path, first.line, _history_label(history))
+
+
+def _tables(scopes: Sequence[_Scope]) -> Iterable[tuple[History, Table]]:
+    seen: set[tuple[str, str]] = set()
+    for scope in scopes:
+        for history in scope.histories:
+            if (history.key, history.tool) in seen:
+                continue
+            seen.add((history.key, history.tool))
+            for table in history.schema.tables:
+                yield history, table
+
+
+def _no_schema_outcome(facts: DatabaseFacts, scopes: Sequence[_Scope], what: str) -> Outcome:
+    """No schema was replayed: not applicable without a database, else unknown."""
+    if not scopes and not facts.errors:
+        return Outcome(Status.NOT_APPLICABLE, "no database detected and no schema source found")
+    reasons = _unreadable_note(facts) + _not_read_note(scopes)
+    if not reasons:
+        reasons = [f"no schema source to check {what} in (see database.schema_documented)"]
+    return Outcome(Status.ERROR, "; ".join(reasons))
+
+
+def _history_label(history: History) -> str:
+    count = len(history.schema.migrations)
+    unit = "file" if history.tool in (Tool.SQL, Tool.DJANGO_MODELS) else "migration"
+    where = f"in {history.key}"
+    if history.tool in (Tool.DJANGO, Tool.DJANGO_MODELS):
+        apps = sorted({m.app for m in history.schema.migrations})
+        where = f"of app(s) {', '.join(apps[:_MAX_LISTED])}" + (
+            f" and {len(apps) - _MAX_LISTED} more" if len(apps) > _MAX_LISTED else ""
+        )
+    return (
+        f"{_TOOL_NAMES[history.tool]} {where}: {count} {unit}(s), "
+        f"{len(history.schema.tables)} table(s) replayed "
+        f"({_DIALECT_NAMES.get(history.dialect, history.dialect)})"
+    )
+
+
+# ---------------------------------------------------------------------------- schema documented
+
+
+@criterion("database.schema_documented", consumes=(Fact.STACK, Fact.MIGRATIONS))
+def schema_source_is_analyzed(ctx: Context) -> Outcome:
+    """Database schema documented.
+
+    Why: a schema that lives only in a running database cannot be reviewed, reproduced or
+    checked. gatekeeper reads the schema statically from Alembic revisions, Django migrations
+    (or models.py when there are none) and SQL files (Flyway V*__*.sql, golang-migrate
+    *.up.sql, dbmate/goose sections, schema.sql and init.sql), replays them in order into one
+    model of tables, columns, indexes and constraints, and lists ER diagrams and schema
+    documents as extra evidence. A source that does not parse makes the result `error`; a
+    stack whose schema sources are not read yet (Prisma, Sequelize, JPA, GORM, MongoDB,
+    DynamoDB, SQLAlchemy models) is `error` too, never a pass.
+    Fix: keep the schema under version control as migrations, or at least as a schema.sql
+    dump, and fix any file named as unparsable.
+    """
+    facts = facts_of(ctx)
+    scopes = _scopes(facts)
+    unknown_findings = [
+        make_finding(
+            SCHEMA_SOURCE_UNREADABLE,
+            Location(e.path, e.line),
+            f"{e.path}: {e.what}",
+            phase=PHASE_ID,
+        )
+        for e in facts.errors
+    ]
+    findings = [
+        make_finding(
+            EMBEDDED_SQL_UNPARSED, Location(n.path, n.line), f"{n.path}: {n.what}", phase=PHASE_ID
+        )
+        for n in facts.notes
+    ]
+    if not scopes and not facts.errors:
+        return Outcome(Status.NOT_APPLICABLE, "no database detected and no schema source found")
+    evidence: list[Evidence] = []
+    for scope in scopes:
+        if scope.histories:
+            evidence += [_history_evidence_line(h) for h in scope.histories]
+        elif not scope.not_read:
+            databases = (
+                ", ".join(d for d in scope.service.databases if d in RELATIONAL)
+                if (scope.service)
+                else "a database"
+            )
+            findings.append(
+                make_finding(
+                    NO_SCHEMA_SOURCE,
+                    scope.location(),
+                    f"{scope.name} uses {databases} but no schema source was found (Alembic "
+                    "versions/, Django migrations or models, Flyway/golang-migrate SQL, "
+                    "schema.sql)",
+                    phase=PHASE_ID,
+                )
+            )
+    evidence += [Evidence(path, None, "schema dump") for path in facts.dumps]
+    evidence += [Evidence(d.path, d.line, d.what) for d in facts.docs]
+    analyzed = sum(len(s.histories) for s in scopes)
+    return _finish(
+        ctx,
+        findings,
+        pass_message=f"{analyzed} schema source(s) analyzed",
+        evidence=evidence,
+        unknown=_unreadable_note(facts) + _not_read_note(scopes),
+        unknown_findings=unknown_findings,
+    )
+
+
+# ---------------------------------------------------------------------------- indexing
+
+
+def _covers(columns: Sequence[str], fk: ForeignKey) -> bool:
+    """An index serves a foreign key when its leading columns are the key's columns."""
+    lead = columns[: len(fk.columns)]
+    return len(lead) == len(fk.columns) and set(lead) == set(fk.columns)
+
+
+def _mentions(columns: Sequence[str], column: str) -> bool:
+    """Whether an index includes a column, directly or inside an expression (lower(email))."""
+    for item in columns:
+        if item == column:
+            return True
+        # An expression index: look for the name as a whole word (a bounded scan, no regex).
+        start = item.find(column)
+        while start != -1:
+            before = item[start - 1] if start else " "
+            end = start + len(column)
+            after = item[end] if end < len(item) else " "
+            if not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_"):
+                return True
+            start = item.find(column, start + 1)
+    return False
+
+
+@criterion("database.indexing_strategy", consumes=(Fact.STACK, Fact.MIGRATIONS))
+def foreign_keys_and_lookups_are_indexed(ctx: Context) -> Outcome:
+    """Indexing strategy defined.
+
+    Why: a foreign key without an index makes every join and every delete of the referenced
+    row scan the referencing table; PostgreSQL and SQLite do not index foreign keys, MySQL's
+    InnoDB does (so MySQL schemas get no such finding). Identifier columns that rows are
+    looked up by (email, username, slug, external ids) need a unique index, or lookups scan
+    and duplicates creep in. gatekeeper checks the replayed schema: each finding names
+    table.column and where it was declared.
+    Fix: create an index whose leading columns are the foreign key columns, and a unique index
+    on each lookup identifier.
+    """
+    facts = facts_of(ctx)
+    scopes = _scopes(facts)
+    if not any(s.histories for s in scopes):
+        return _no_schema_outcome(facts, scopes, "indexes")
+    findings: list[Finding] = []
+    evidence: list[Evidence] = []
+    checked = 0
+    for history, table in _tables(scopes):
+        mysql = history.dialect == "mysql"
+        index_columns = [i.columns for i in table.indexes]
+        if table.primary_key:
+            index_columns.append(table.primary_key)
+        for fk in table.foreign_keys:
+            checked += 1
+            column_list = ", ".join(fk.columns)
+            where = f"{fk.file}:{fk.line}" if fk.line else fk.file
+            if mysql:
+                evidence.append(
+                    Evidence(
+                        fk.file,
+                        fk.line or None,
+                        f"{table.name}.{column_list}: foreign key indexed by InnoDB",
+                    )
+                )
+                continue
+            covering = [i for i in table.indexes if _covers(i.columns, fk)]
+            if covering or _covers(table.primary_key, fk):
+                index = covering[0] if covering else None
+                what = f"index {index.name}" if index and index.name else "an index"
+                if index is None:
+                    what = "the primary key"
+                evidence.append(
+                    Evidence(
+                        index.file if index else fk.file,
+                        (index.line if index else fk.line) or None,
+                        f"{table.name}.{column_list}: foreign key covered by {what}",
+                    )
+                )
+                continue
+            findings.append(
+                make_finding(
+                    FK_WITHOUT_INDEX,
+                    Location(fk.file, fk.line or None),
+                    f"{table.name}.{column_list} references {fk.ref_table or '?'} (declared at "
+                    f"{where}) and no index starts with it; "
+                    f"{_DIALECT_NAMES.get(history.dialect, history.dialect)} does not create "
+                    "one for foreign keys",
+                    phase=PHASE_ID,
+                )
+            )
+        fk_columns = {c for fk in table.foreign_keys for c in fk.columns}
+        for column in table.columns:
+            if column.name not in _LOOKUP_COLUMNS or column.name in fk_columns:
+                continue
+            checked += 1
+            unique = [i for i in table.indexes if i.unique and _mentions(i.columns, column.name)]
+            where = f"{column.file}:{column.line}" if column.line else column.file
+            if unique or column.name in table.primary_key:
+                index = unique[0] if unique else None
+                kind = index.origin.value if index else "primary key"
+                if index is not None and index.origin is IndexOrigin.IMPLIED:
+                    kind = "unique column"
+                evidence.append(
+                    Evidence(
+                        index.file if index else column.file,
+                        (index.line if index else column.line) or None,
+                        f"{table.name}.{column.name}: unique ({kind})",
+                    )
+                )
+                continue
+            indexed = any(_mentions(c, column.name) for c in index_columns)
+            rule = LOOKUP_NOT_UNIQUE if indexed else LOOKUP_NOT_INDEXED
+            state = "is indexed but not unique" if indexed else "has no index"
+            findings.append(
+                make_finding(
+                    rule,
+                    Location(column.file, column.line or None),
+                    f"{table.name}.{column.name} (declared at {where}) {state}; lookups by it "
+                    "need a unique index",
+                    phase=PHASE_ID,
+                )
+            )
+    tables = sum(len(h.schema.tables) for s in scopes for h in s.histories)
+    return _finish(
+        ctx,
+        findings,
+        pass_message=f"{checked} foreign key and lookup column(s) indexed across {tables} table(s)",
+        evidence=evidence,
+        unknown=_unreadable_note(facts) + _not_read_note(scopes),
+    )
+
+
+# ---------------------------------------------------------------------------- migrations
+
+
+@criterion("database.migration_approach", consumes=(Fact.STACK, Fact.MIGRATIONS))
+def migrations_are_linear_reversible_and_safe(ctx: Context) -> Outcome:
+    """Migration approach established.
+
+    Why: schema changes reach production only through a migration tool (not create_all() at
+    startup), in one order (one Alembic head, one leaf per Django app), with a way back
+    (downgrade, reverse_code, .down.sql), and without locking or breaking a live table.
+    gatekeeper flags, on tables created by an earlier migration, what the migration linters
+    (squawk, strong_migrations, django-migration-linter) flag: a NOT NULL column without a
+    default, CREATE INDEX without CONCURRENTLY and a foreign key without NOT VALID on
+    PostgreSQL, column type changes, renames and drops.
+    Fix: adopt a migration tool, merge branched histories, write every downgrade, and split
+    unsafe changes into expand/backfill/contract steps as each finding's fix says.
+    """
+    facts = facts_of(ctx)
+    scopes = _scopes(facts)
+    if not scopes:
+        if facts.create_all:
+            first = facts.create_all[0]
+            finding = make_finding(
+                CREATE_ALL_WITHOUT_MIGRATIONS,
+                Location(first.path, first.line),
+                "creates the tables with create_all() and no migration history exists",
+                phase=PHASE_ID,
+            )
+            return _finish(
+                ctx, [finding], pass_message="", evidence=(), unknown=_unreadable_note(facts)
+            )
+        return _no_schema_outcome(facts, scopes, "migrations")
+    findings: list[Finding] = []
+    evidence: list[Evidence] = []
+    for scope in scopes:
+        root = scope.service.root if scope.service is not None else None
+        calls = [c for c in facts.create_all if root is None or _under(c.path, root)]
+        histories = scope.migrations
+        if histories:
+            evidence += [_history_evidence_line(h) for h in histories]
+        for call in calls:
+            rule = CREATE_ALL_BESIDE_MIGRATIONS if histories else CREATE_ALL_WITHOUT_MIGRATIONS
+            state = (
+                "although migrations manage the schema"
+                if histories
+                else "and no migration history exists"
+            )
+            findings.append(
+                make_finding(
+                    rule,
+                    Location(call.path, call.line),
+                    f"creates tables with create_all() {state}",
+                    phase=PHASE_ID,
+                )
+            )
+        if histories:
+            continue
+        models = [h for h in scope.histories if h.tool is Tool.DJANGO_MODELS]
+        if models:
+            findings.append(
+                make_finding(
+                    MODELS_WITHOUT_MIGRATIONS,
+                    Location(models[0].files[0]),
+                    f"{scope.name}: Django models in {', '.join(models[0].files[:_MAX_LISTED])} "
+                    "but no migrations/ directory with migration files",
+                    phase=PHASE_ID,
+                )
+            )
+        elif scope.not_read:
+            continue  # reported through the not-read note below
+        elif not calls:
+            dumps = [h for h in scope.histories if h.tool is Tool.SQL]
+            what = (
+                f"only a schema dump ({', '.join(dumps[0].files[:_MAX_LISTED])})"
+                if dumps
+                else "no migration files"
+            )
+            findings.append(
+                make_finding(
+                    NO_MIGRATIONS,
+                    scope.location(),
+                    f"{scope.name} uses a relational database but has {what}",
+                    phase=PHASE_ID,
+                )
+            )
+    seen: set[tuple[str, Tool]] = set()
+    for scope in scopes:
+        for history in scope.migrations:
+            if (history.key, history.tool) in seen:
+                continue
+            seen.add((history.key, history.tool))
+            findings += _history_findings(history)
+            evidence += _history_evidence(history)
+    unknown = _unreadable_note(facts) + _not_read_note(scopes)
+    count = sum(len(h.schema.migrations) for s in scopes for h in s.migrations)
+    return _finish(
+        ctx,
+        findings,
+        pass_message=f"{count} migration(s) in order, reversible, without unsafe operations",
+        evidence=evidence,
+        unknown=unknown,
+    )
+
+
+def _under(path: str, root: str) -> bool:
+    return root == "." or path.startswith(root + "/")
+
+
+def _history_findings(history: History) -> list[Finding]:
+    findings = []
+    for problem in history.schema.problems:
+        rule = (
+            MULTIPLE_HEADS
+            if problem.kind in (ProblemKind.MULTIPLE_HEADS, ProblemKind.LEAF_CONFLICT)
+            else BROKEN_HISTORY
+        )
+        findings.append(
+            make_finding(
+                rule, Location(problem.file, problem.line), problem.message, phase=PHASE_ID
+            )
+        )
+    for migration in history.schema.migrations:
+        for item in migration.irreversible:
+            findings.append(
+                make_finding(
+                    IRREVERSIBLE,
+                    Location(migration.path, item.line),
+                    f"{migration.path}: {item.reason}; the migration cannot be rolled back",
+                    phase=PHASE_ID,
+                )
+            )
+        for op in migration.operations:
+            for hazard in op.unsafe:
+                findings.append(
+                    make_finding(
+                        _HAZARD_RULES[hazard],
+                        Location(op.file, op.line),
+                        _hazard_message(hazard, op.table, op.column, op.new_name),
+                        phase=PHASE_ID,
+                    )
+                )
+    return findings
+
+
+def _hazard_message(hazard: Hazard, table: str, column: str | None, new: str | None) -> str:
+    target = f"{table}.{column}" if column else table
+    return {
+        Hazard.NOT_NULL_WITHOUT_DEFAULT: f"adds NOT NULL column {target} without a default to "
+        "an existing table",
+        Hazard.INDEX_NOT_CONCURRENT: f"builds an index on existing table {table} without "
+        "CONCURRENTLY",
+        Hazard.FOREIGN_KEY_VALIDATES: f"adds a foreign key on existing table {table} without "
+        "NOT VALID",
+        Hazard.TYPE_CHANGE: f"changes the type of {target} on an existing table",
+        Hazard.RENAME_COLUMN: f"renames column {target} to {new}",
+        Hazard.RENAME_TABLE: f"renames table {table} to {new}",
+        Hazard.DROP_COLUMN: f"drops column {target}",
+        Hazard.DROP_TABLE: f"drops table {table}",
+    }[hazard]
+
+
+def _history_evidence(history: History) -> list[Evidence]:
+    migrations = history.schema.migrations
+    evidence = []
+    if len(history.schema.heads) == 1 and not history.schema.problems:
+        head = next((m for m in migrations if m.id == history.schema.heads[0]), None)
+        if head is not None and history.tool is Tool.ALEMBIC:
+            evidence.append(Evidence(head.path, head.line, f"one Alembic head: {head.id}"))
+    known = [m for m in migrations if m.reversible is not None]
+    if known and all(m.reversible for m in known):
+        evidence.append(
+            Evidence(
+                known[-1].path,
+                None,
+                f"all {len(known)} migration(s) in {history.key} can be rolled back",
+            )
+        )
+    return evidence
+
+
+# ---------------------------------------------------------------------------- data validation
+
+
+@criterion("database.data_validation_rules", consumes=(Fact.STACK, Fact.MIGRATIONS))
+def schema_and_requests_are_validated(ctx: Context) -> Outcome:
+    """Data validation rules specified.
+
+    Why: the database is the last line of defence for data integrity (NOT NULL, UNIQUE and
+    CHECK constraints hold whatever the code does), and request validation rejects bad input
+    before it gets there. gatekeeper counts the constraints in the replayed schema, flags
+    tables that accept any row, and looks for a request validation library in each web
+    service's code: pydantic, marshmallow, DRF serializers, Django forms, Joi, zod, yup,
+    class-validator, express-validator, go-playground/validator, Bean Validation.
+    Fix: declare NOT NULL, UNIQUE and CHECK constraints for the rules the data must follow,
+    and validate every request body against a declared model.
+    """
+    facts = facts_of(ctx)
+    scopes = _scopes(facts)
+    if not any(s.histories for s in scopes):
+        return _no_schema_outcome(facts, scopes, "constraints")
+    findings: list[Finding] = []
+    evidence: list[Evidence] = []
+    not_null = checks = uniques = 0
+    for _, table in _tables(scopes):
+        keys = set(table.primary_key)
+        required = [c for c in table.columns if not c.nullable and c.name not in keys]
+        unique = [i for i in table.indexes if i.unique and set(i.columns) != keys]
+        not_null += len(required)
+        checks += len(table.checks)
+        uniques += len(unique)
+        evidence += [
+            Evidence(c.file, c.line or None, f"CHECK on {table.name}: {c.name or c.expression}")
+            for c in table.checks
+        ]
+        evidence += [
+            Evidence(i.file, i.line or None, f"UNIQUE on {table.name} ({', '.join(i.columns)})")
+            for i in unique
+        ]
+        others = [c for c in table.columns if c.name not in keys]
+        if others and not required and not unique and not table.checks:
+            findings.append(
+                make_finding(
+                    TABLE_WITHOUT_CONSTRAINTS,
+                    Location(table.file, table.line or None),
+                    f"table {table.name}: all {len(others)} column(s) besides the key are "
+                    "nullable and it has no UNIQUE or CHECK constraint",
+                    phase=PHASE_ID,
+                )
+            )
+    if not_null:
+        first = next((c for _, t in _tables(scopes) for c in t.columns if not c.nullable), None)
+        if first is not None:
+            evidence.insert(
+                0, Evidence(first.file, first.line or None, f"{not_null} NOT NULL column(s)")
+            )
+    for scope in scopes:
+        service = scope.service
+        if service is None or not service.frameworks:
+            continue
+        found = [v for v in facts.validation if _under(v.path, service.root)]
+        if found:
+            first_per_file = {v.path: v for v in reversed(found)}
+            evidence += [
+                Evidence(v.path, v.line, v.what) for v in sorted(first_per_file.values())[:5]
+            ]
+            continue
+        findings.append(
+            make_finding(
+                NO_REQUEST_VALIDATION,
+                scope.location(),
+                f"{service.name} ({', '.join(service.frameworks)}) imports no request "
+                "validation library (pydantic, marshmallow, DRF serializers, Joi, zod, "
+                "class-validator, Bean Validation ...)",
+                phase=PHASE_ID,
+            )
+        )
+    return _finish(
+        ctx,
+        findings,
+        pass_message=f"{not_null} NOT NULL column(s), {uniques} UNIQUE and {checks} CHECK "
+        "constraint(s); requests validated",
+        evidence=evidence,
+        unknown=_unreadable_note(facts) + _not_read_note(scopes),
+    )
+
 
 PHASE = Phase(
     2,
-    "database",
+    PHASE_ID,
     "Database Architecture",
     (
-        planned(
-            "database.schema_documented",
-            "Database schema documented",
-            "issue 7",
-            consumes=(Fact.MIGRATIONS,),
-        ),
-        planned(
-            "database.indexing_strategy",
-            "Indexing strategy defined",
-            "issue 7",
-            consumes=(Fact.MIGRATIONS,),
-        ),
-        planned(
-            "database.migration_approach",
-            "Migration approach established",
-            "issue 7",
-            consumes=(Fact.MIGRATIONS,),
-        ),
-        planned(
-            "database.data_validation_rules",
-            "Data validation rules specified",
-            "issue 7",
-            consumes=(Fact.MIGRATIONS,),
-        ),
+        schema_source_is_analyzed,
+        foreign_keys_and_lookups_are_indexed,
+        migrations_are_linear_reversible_and_safe,
+        schema_and_requests_are_validated,
     ),
     produces=(Fact.MIGRATIONS,),
     consumes=(Fact.STACK,),
