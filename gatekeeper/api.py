@@ -15,7 +15,7 @@ from pathlib import Path
 from gatekeeper import __version__, policy
 from gatekeeper import config as cfg
 from gatekeeper import graph as phase_graph
-from gatekeeper.engines import scan
+from gatekeeper.engines import openapi, scan
 from gatekeeper.errors import ConfigError, GatekeeperError, UsageError
 from gatekeeper.extract import EXTRACTORS
 from gatekeeper.extract.imports import FileImports
@@ -23,20 +23,23 @@ from gatekeeper.model import (
     ConfigValue,
     CriterionResult,
     EngineRun,
+    Evidence,
     Finding,
     FindingState,
     PhaseResult,
     Remediation,
     RemediationStatus,
     Report,
+    RouteRow,
     Service,
     Severity,
+    SpecRow,
     Status,
     Unanalyzed,
     ValueSource,
     Verdict,
 )
-from gatekeeper.phases import ALL_PHASES
+from gatekeeper.phases import ALL_PHASES, api_design
 from gatekeeper.phases.base import Context, Criterion, Fact, Outcome, Phase
 from gatekeeper.repo import RepoIndex
 from gatekeeper.stack import detect_services
@@ -169,6 +172,10 @@ def _evaluate(
         )
 
 
+def _evidence_key(e: Evidence) -> tuple[str, int, str]:
+    return (e.path, e.line or 0, e.what)
+
+
 def phase_status(statuses: Sequence[Status]) -> Status:
     if Status.FAIL in statuses:
         return Status.FAIL
@@ -217,6 +224,27 @@ def _imports_of(facts: Mapping[str, Mapping[str, object]]) -> dict[str, list[tup
     return out
 
 
+def _inventory_rows(ctx: Context) -> tuple[tuple[RouteRow, ...], tuple[SpecRow, ...]]:
+    """The route and spec tables; a failure here already shows as the API criteria's error."""
+    try:
+        return api_design.inventory_rows(ctx)
+    except Exception:
+        return (), ()
+
+
+def _validate_specs(
+    index: RepoIndex, opts: Options, progress: Progress | None
+) -> tuple[tuple[openapi.SpecCandidate, openapi.SpecResult], ...]:
+    candidates = openapi.discover_specs(index)
+    if progress and candidates:
+        progress("specs", 0, len(candidates))
+    results = openapi.validate_all(index, candidates, jobs=opts.jobs or os.cpu_count() or 2)
+    if progress and candidates:
+        progress("specs", len(candidates), len(candidates))
+    by_path = {r.path: r for r in results}
+    return tuple((c, by_path[c.path]) for c in candidates)
+
+
 def audit(root: Path, opts: Options | None = None, progress: Progress | None = None) -> Audit:
     opts = opts or Options()
     clock: list[tuple[str, float]] = []
@@ -247,11 +275,7 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
     file_facts, unanalyzed = _collect_facts(root, index, opts, progress)
     lap("parse")
 
-    fact_errors: dict[str, str] = {
-        Fact.ROUTES: "route extraction is not built yet (issues 5 and 6)",
-        Fact.SPECS: "API spec discovery is not built yet (issue 5)",
-        Fact.MIGRATIONS: "migration parsing is not built yet (issue 7)",
-    }
+    fact_errors: dict[str, str] = {}
     services: tuple[Service, ...] = ()
     stack_problems: tuple[Unanalyzed, ...] = ()
 
@@ -285,6 +309,15 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
         engine_runs, engine_findings = outcome.runs, outcome.findings
         unanalyzed.extend(outcome.unanalyzed)
     lap("engines")
+    specs: tuple[tuple[openapi.SpecCandidate, openapi.SpecResult], ...] | None = None
+    if {"api_design", "security"} & set(config.phases):
+        specs = _validate_specs(index, opts, progress)
+        unanalyzed.extend(
+            Unanalyzed(r.path, r.message, openapi.ENGINE)
+            for _, r in specs
+            if r.status == openapi.SpecStatus.ERROR
+        )
+        lap("specs")
 
     # Directories skipped by default (vendor, build, dist ...) that hold committed files.
     unanalyzed.extend(
@@ -311,9 +344,12 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
         engine_runs=engine_runs,
         engines_enabled=opts.engines,
         coverage_paths=tuple(_inside_root(root, p) for p in opts.coverage_paths),
+        specs=specs,
         finalize=_finalizer(index, opts.select, opts.ignore),
     )
     report = evaluate(ctx, config, services, unanalyzed_all, engine_runs, opts)
+    route_rows, spec_rows = _inventory_rows(ctx)
+    report = replace(report, routes=route_rows, specs=spec_rows)
     # --select/--ignore change what is reported, so the report says they were used.
     filters = tuple(
         ConfigValue(key, list(ids), ValueSource.CLI, "command line")
@@ -356,7 +392,7 @@ def evaluate(
                     title=criterion.title,
                     status=out.status,
                     message=out.message,
-                    evidence=tuple(sorted(set(out.evidence))),
+                    evidence=tuple(sorted(set(out.evidence), key=_evidence_key)),
                     findings=tuple(sorted(f.fingerprint for f in out.findings)),
                 )
             )

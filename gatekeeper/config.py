@@ -63,6 +63,29 @@ SEED_DEFAULTS: Mapping[str, object] = {
 }
 
 
+DEFAULT_OPERATIONAL_ROUTES = (
+    "/health*",
+    "/healthz*",
+    "/livez*",
+    "/readyz*",
+    "/ready*",
+    "/live*",
+    "/ping",
+    "/status",
+    "/metrics*",
+    "/docs*",
+    "/redoc*",
+    "/openapi*",
+    "/swagger*",
+    "/favicon.ico",
+    "/robots.txt",
+    "/admin*",
+    "/static/*",
+    "*/health*",
+    "*/metrics",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     tech_stack: str | None = None
@@ -78,6 +101,10 @@ class Config:
     severity_threshold: Severity = Severity.MEDIUM
     exclude: tuple[str, ...] = ()
     public_routes: tuple[str, ...] = ()
+    # Paths exempt from API versioning and code/spec drift: health, metrics, docs, admin.
+    operational_routes: tuple[str, ...] = DEFAULT_OPERATIONAL_ROUTES
+    # A document saying where rate limiting lives when it is not in this repository.
+    rate_limiting_delegated_to: str | None = None
     max_remediation_iterations: int = 2
     max_file_bytes: int = repo.DEFAULT_MAX_FILE_BYTES
     # where each declared key came from: key -> "pyproject.toml [tool.gatekeeper]"
@@ -143,6 +170,15 @@ def parse_table(table: Mapping[str, Any], where: str) -> Config:
     values: dict[str, Any] = {}
     for key in sorted(table):
         value = table[key]
+        if key == "rate_limiting" and isinstance(value, Mapping):
+            # The dotted form `rate_limiting.delegated_to = "..."` reads as a nested table.
+            unknown = sorted(set(value) - {"delegated_to"})
+            if unknown:
+                raise ConfigError(
+                    f"{where}: unknown key `rate_limiting.{unknown[0]}`; the only one is "
+                    "`rate_limiting.delegated_to`"
+                )
+            key, value = "rate_limiting_delegated_to", value.get("delegated_to")
         if key not in KNOWN_KEYS:
             hint = difflib.get_close_matches(key.replace("-", "_"), KNOWN_KEYS, n=1)
             extra = f" Did you mean `{hint[0]}`?" if hint else ""
@@ -179,11 +215,23 @@ def parse_table(table: Mapping[str, Any], where: str) -> Config:
                 )
         elif key == "severity_threshold":
             values[key] = Severity(_choice(key, value, [s.value for s in Severity], where))
-        elif key in ("exclude", "public_routes"):
+        elif key in ("exclude", "public_routes", "operational_routes"):
             values[key] = _str_list(key, value, where)
+        elif key == "rate_limiting_delegated_to":
+            values[key] = _relative_path(key, value, where)
         else:  # scalability_requirements, security_requirements
             values[key] = _text(key, value, where)
     return Config(**values, origins={k: where for k in values})
+
+
+def _relative_path(key: str, value: object, where: str) -> str:
+    text = _text(key, value, where).strip().replace("\\", "/")
+    if not text or text.startswith("/") or ".." in text.split("/"):
+        raise ConfigError(
+            f"{where}: `{key}` must be a path relative to the repository root, inside it "
+            f"(got {value!r})"
+        )
+    return text.removeprefix("./")
 
 
 def _parse_toml(data: bytes, where: str) -> dict[str, Any]:
@@ -392,6 +440,11 @@ def weakenings(trusted: Config, target: Config) -> list[str]:
     extra_public = sorted(set(target.public_routes) - set(trusted.public_routes))
     if extra_public:
         out.append(f"adds public routes {', '.join(extra_public)}")
+    extra_operational = sorted(set(target.operational_routes) - set(trusted.operational_routes))
+    if extra_operational:
+        out.append(f"adds operational routes {', '.join(extra_operational)}")
+    if target.rate_limiting_delegated_to and not trusted.rate_limiting_delegated_to:
+        out.append(f"delegates rate limiting to {target.rate_limiting_delegated_to}")
     if target.severity_threshold.rank > trusted.severity_threshold.rank:
         out.append(
             f"raises severity_threshold from {trusted.severity_threshold} "

@@ -209,6 +209,39 @@ class ConfigValue:
     origin: str | None = None  # file (and key) the value came from
 
 
+# ---------------------------------------------------------------------------- API inventory
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class RouteRow:
+    """One served route as the report lists it (`inventory.routes[]`)."""
+
+    file: str
+    line: int
+    method: str
+    url_path: str
+    handler: str
+    framework: str
+    service: str  # the root of the service it belongs to
+    in_spec: bool | None  # None: the service has no usable spec to compare with
+    auth: str | None = None  # decided by the security phase (issue 8); None until then
+    mounts: tuple[str, ...] = ()  # "file:line prefix (how)", outermost first
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class SpecRow:
+    """One API spec document as the report lists it (`inventory.specs[]`)."""
+
+    path: str
+    kind: str
+    version: str | None
+    status: str  # valid | invalid | error
+    operations: int
+    errors: int
+    ref_problems: int
+    message: str = ""
+
+
 # ---------------------------------------------------------------------------- report
 
 
@@ -227,6 +260,8 @@ class Report:
     root_causes: tuple[str, ...]
     engines: tuple[EngineRun, ...] = ()
     timings: tuple[tuple[str, float], ...] | None = None
+    routes: tuple[RouteRow, ...] = ()
+    specs: tuple[SpecRow, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

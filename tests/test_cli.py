@@ -49,8 +49,23 @@ def test_example_reports_every_phase_and_criterion(example: Path) -> None:
     ids = [c["id"] for p in report["phases"] for c in p["criteria"]]
     assert ids == [c.id for c in all_criteria()]
     statuses = {c["id"]: c for p in report["phases"] for c in p["criteria"]}
-    assert statuses["api_design.endpoints_have_contracts"]["status"] == "error"
-    assert "not implemented" in statuses["api_design.endpoints_have_contracts"]["message"]
+    assert statuses["security.authorization_rules"]["status"] == "error"
+    assert "not implemented" in statuses["security.authorization_rules"]["message"]
+    # the API gate passes on the example's routes, each cited with file and line
+    contracts = statuses["api_design.endpoints_have_contracts"]
+    assert contracts["status"] == "pass"
+    assert {
+        "file": "app/main.py",
+        "line": 53,
+        "what": "GET /v1/orders declares response model list[OrderOut]",
+    } in contracts["evidence"]
+    routes = {(r["method"], r["url_path"]) for r in report["inventory"]["routes"]}
+    assert routes == {
+        ("GET", "/health"),
+        ("GET", "/v1/orders"),
+        ("POST", "/v1/orders"),
+        ("GET", "/v1/orders/{order_id}"),
+    }
     framework = statuses["requirements.framework_supported"]
     assert framework["status"] == "pass"
     assert any(e["file"] == "pyproject.toml" and e["line"] for e in framework["evidence"])
@@ -220,8 +235,10 @@ def test_explain() -> None:
     assert result.exit_code == 0 and "symlink-escapes-root" in result.stdout
     result = run("explain", "requirements.repository_analyzable")
     assert "why:" in result.stdout and "fix:" in result.stdout
-    result = run("explain", "api_design.rate_limiting_rules")
+    result = run("explain", "security.owasp_top10_addressed")
     assert "planned" in result.stdout
+    result = run("explain", "GK106")
+    assert "route-not-in-spec" in result.stdout and "operational_routes" in result.stdout
     assert run("explain", "nope").exit_code == 2
 
 

@@ -210,6 +210,14 @@ def test_hostile_repository_is_audited_safely(tmp_path: Path, canary_server: int
     assert "expands to more than" in problems["compose.override.yml"]  # billion laughs refused
     assert any(p == "serverless.yml" for p in problems)
 
+    # the spec's remote and escaping $refs are findings; neither was followed
+    refused = sorted(f["message"] for f in report["findings"] if f["rule_id"] == "GK103")
+    assert len(refused) == 2, refused
+    assert any("127.0.0.1" in m for m in refused)
+    assert any("../outside/creds.env" in m for m in refused)
+    specs = report["inventory"]["specs"]
+    assert [(s["path"], s["ref_problems"]) for s in specs] == [("spec.yaml", 2)]
+
     assert "\x1b" not in everything
     paths = [u["path"] for u in report["unanalyzed"]] + [
         f["location"]["path"] for f in report["findings"]

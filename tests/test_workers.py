@@ -322,8 +322,10 @@ def test_make_tasks_names_the_extractors_for_each_language(tmp_path: Path) -> No
         FileEntry("c.yaml", 5, "yaml"),
         FileEntry("d", 1, None),
     ]
+    python_names = tuple(x.name for x in EXTRACTORS if "python" in x.languages)
+    assert python_names[0] == "imports.python" and "routes.python" in python_names
     assert workers.make_tasks(tmp_path, entries, 99) == [
-        Task(str(tmp_path), "a.py", "python", 99, ("imports.python",), 10),
+        Task(str(tmp_path), "a.py", "python", 99, python_names, 10),
         Task(str(tmp_path), "b.ts", "typescript", 99, ("imports.javascript",), 20),
     ]
     capped = workers.make_tasks(tmp_path, entries, lambda entry: entry.size * 2)

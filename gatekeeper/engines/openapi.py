@@ -42,6 +42,7 @@ REF_RESOLUTIONS_PER_REF = 10
 MAX_DOCUMENTS = 100  # files a spec may pull in through `$ref`, itself included
 MAX_TOTAL_BYTES = 64 * 1024 * 1024  # summed size of those files (the spec itself always loads)
 MAX_ERRORS = 200
+MAX_SPECS = 50  # validated per audit; each is one subprocess
 MAX_REF_PROBLEMS = 200
 MAX_MESSAGE_CHARS = 300
 MAX_REF_CHARS = 200
@@ -256,6 +257,31 @@ def validate_spec(
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return result_from_process(path, result, timeout=timeout, memory_bytes=memory_bytes)
+
+
+def validate_all(
+    index: RepoIndex,
+    candidates: Sequence[SpecCandidate],
+    *,
+    jobs: int = 2,
+    timeout: float = DEFAULT_TIMEOUT,
+    limit: int = MAX_SPECS,
+) -> tuple[SpecResult, ...]:
+    """Validate every candidate, `jobs` subprocesses at a time; past `limit`, each is `error`."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    chosen = [c.path for c in candidates[:limit]]
+    skipped = [
+        _error(
+            c.path,
+            f"{display_path(c.path)}: not validated; gatekeeper validates at most {limit} "
+            "specs per audit (exclude generated or vendored copies)",
+        )
+        for c in candidates[limit:]
+    ]
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        done = list(pool.map(lambda p: validate_spec(index, p, timeout=timeout), chosen))
+    return tuple(sorted([*done, *skipped], key=lambda r: r.path))
 
 
 def result_from_process(

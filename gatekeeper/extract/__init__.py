@@ -7,10 +7,17 @@ from __future__ import annotations
 
 from gatekeeper.extract import imports
 from gatekeeper.extract.base import Extractor
+from gatekeeper.migrations import alembic, django, ormcode
+from gatekeeper.routes import python as routes_python
 
 EXTRACTORS: tuple[Extractor, ...] = (
     imports.PYTHON,
     imports.JAVASCRIPT,
     imports.GO,
     imports.JAVA,
+    alembic.EXTRACTOR,
+    django.MIGRATIONS,
+    django.MODELS,
+    ormcode.EXTRACTOR,
+    routes_python.EXTRACTOR,
 )

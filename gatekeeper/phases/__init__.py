@@ -25,7 +25,9 @@ ALL_PHASES: tuple[Phase, ...] = (
     validation.PHASE,
 )
 
-CORE_RULES: tuple[Rule, ...] = requirements.RULES + testing.RULES + validation.RULES
+CORE_RULES: tuple[Rule, ...] = (
+    requirements.RULES + api_design.RULES + database.RULES + testing.RULES + validation.RULES
+)
 
 
 def all_criteria() -> tuple[Criterion, ...]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from gatekeeper.config import Config, LoadedConfig
+from gatekeeper.engines.openapi import SpecCandidate, SpecResult
 from gatekeeper.model import (
     Confidence,
     CriterionResult,
@@ -64,6 +65,8 @@ class Context:
     engines_enabled: bool = True
     coverage_paths: tuple[str, ...] = ()  # --coverage PATH, repo-relative
     target_config_error: str | None = None  # the target's own config is invalid (trusted mode)
+    # OpenAPI/Swagger documents found and how their validation ended (None: not validated)
+    specs: tuple[tuple[SpecCandidate, SpecResult], ...] | None = None
     # snippets, fingerprints, inline suppressions and --select/--ignore, applied by the runner
     finalize: Callable[[Sequence[Finding]], list[Finding]] = list
 

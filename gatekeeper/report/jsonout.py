@@ -19,7 +19,9 @@ from gatekeeper.model import (
     PhaseResult,
     Remediation,
     Report,
+    RouteRow,
     Service,
+    SpecRow,
     Unanalyzed,
 )
 from gatekeeper.report.safe import clean
@@ -105,6 +107,34 @@ def _service(s: Service) -> dict[str, Any]:
     }
 
 
+def _route(r: RouteRow) -> dict[str, Any]:
+    return {
+        "method": r.method,
+        "url_path": clean(r.url_path),
+        "handler": clean(r.handler),
+        "file": clean(r.file),
+        "line": r.line,
+        "framework": r.framework,
+        "service": clean(r.service),
+        "in_spec": r.in_spec,
+        "auth": r.auth,
+        "mounts": [clean(m) for m in r.mounts],
+    }
+
+
+def _spec(s: SpecRow) -> dict[str, Any]:
+    return {
+        "path": clean(s.path),
+        "kind": s.kind,
+        "version": clean(s.version) if s.version is not None else None,
+        "status": s.status,
+        "operations": s.operations,
+        "errors": s.errors,
+        "ref_problems": s.ref_problems,
+        "message": clean(s.message),
+    }
+
+
 def _config_value(v: ConfigValue) -> dict[str, Any]:
     return {"key": v.key, "value": v.value, "source": v.source.value, "origin": v.origin}
 
@@ -151,7 +181,11 @@ def to_dict(report: Report) -> dict[str, Any]:
         "findings": [_finding(f) for f in report.findings],
         "unanalyzed": [_unanalyzed(u) for u in report.unanalyzed],
         "remediation": _remediation(report.remediation),
-        "inventory": {"services": [_service(s) for s in report.services]},
+        "inventory": {
+            "services": [_service(s) for s in report.services],
+            "routes": [_route(r) for r in report.routes],
+            "specs": [_spec(s) for s in report.specs],
+        },
         "config": [_config_value(v) for v in report.config],
         "engines": [_engine(e) for e in report.engines],
     }

@@ -19,6 +19,8 @@ _STYLE = {
     Status.SKIPPED: "dim",
 }
 _MAX_EVIDENCE = 3
+_MAX_ROUTES = 25
+_IN_SPEC = {True: "yes", False: "NO", None: "-"}
 
 
 def _status(status: Status) -> Text:
@@ -65,6 +67,21 @@ def render(report: Report, *, color: bool = False, width: int = 120, verbose: bo
                 lines.append(f"... {len(crit.evidence) - _MAX_EVIDENCE} more")
             table.add_row(f"   {crit.title}", _status(crit.status), "\n".join(lines))
     console.print(table)
+
+    if report.routes:
+        _routes_table(console, report, verbose)
+    if report.specs:
+        console.print(Text("API specs:", style="bold"))
+        for spec in report.specs:
+            detail = f": {spec.message}" if spec.status == "error" and spec.message else ""
+            console.print(
+                Text(
+                    for_log(
+                        f"    {spec.path} {spec.kind} {spec.status}, {spec.operations} "
+                        f"operation(s), {spec.errors} error(s){detail}"
+                    )
+                )
+            )
 
     open_findings = [f for f in report.findings if f.state == FindingState.OPEN]
     suppressed = [f for f in report.findings if f.state == FindingState.SUPPRESSED]
@@ -127,3 +144,21 @@ def render(report: Report, *, color: bool = False, width: int = 120, verbose: bo
             f"(iteration {report.remediation.iteration} of {report.remediation.max_iterations})"
         )
     return buf.getvalue()
+
+
+def _routes_table(console: Console, report: Report, verbose: bool) -> None:
+    shown = report.routes if verbose else report.routes[:_MAX_ROUTES]
+    table = Table(title=f"routes: {len(report.routes)}", title_justify="left", expand=False)
+    for name in ("method", "path", "handler", "where", "in spec"):
+        table.add_column(name, overflow="fold")
+    for r in shown:
+        table.add_row(
+            r.method,
+            for_log(r.url_path),
+            for_log(r.handler),
+            for_log(f"{r.file}:{r.line}"),
+            _IN_SPEC[r.in_spec],
+        )
+    console.print(table)
+    if len(shown) < len(report.routes):
+        console.print(f"    ... {len(report.routes) - len(shown)} more routes (-v shows all)")

@@ -1,0 +1,165 @@
+"""The API inventory of one audit: routes from the code, operations from the specs, and which
+of them match, per service. Built once (Context.cached) and shared by every phase that needs it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from gatekeeper.engines.openapi import SpecCandidate, SpecResult, SpecStatus
+from gatekeeper.errors import GatekeeperError
+from gatekeeper.model import Evidence, Service
+from gatekeeper.repo import RepoIndex
+from gatekeeper.routes.model import AppHook, Route, path_key
+from gatekeeper.routes.spec import SpecDocument, SpecOperation, load_spec
+
+# Frameworks whose routes gatekeeper extracts; a service on another one has an unknown surface.
+ROUTE_FRAMEWORKS = frozenset({"fastapi", "flask", "django", "aiohttp"})
+PYTHON_ROUTES = "routes.python"  # the extractor whose per-file facts hold Python declarations
+MAX_SCHEMA_FILES = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """One spec document: where it was found, how validation ended, what it declares."""
+
+    candidate: SpecCandidate
+    result: SpecResult
+    document: SpecDocument
+
+    @property
+    def path(self) -> str:
+        return self.candidate.path
+
+    @property
+    def usable(self) -> bool:
+        """Validation finished (valid or invalid) and the document could be read."""
+        return self.result.status != SpecStatus.ERROR and self.document.error is None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceApi:
+    """What one service serves and declares."""
+
+    service: Service
+    routes: tuple[Route, ...]
+    hooks: tuple[AppHook, ...]
+    specs: tuple[Spec, ...]  # its own specs, or the repository's shared ones
+    covered: bool  # gatekeeper extracts routes for (one of) its frameworks
+    frameworks: tuple[str, ...]
+    api_styles: tuple[str, ...]
+
+    @property
+    def operations(self) -> tuple[SpecOperation, ...]:
+        return tuple(op for s in self.specs if s.usable for op in s.document.operations)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiInventory:
+    services: tuple[ServiceApi, ...]
+    specs: tuple[Spec, ...]
+    problems: tuple[tuple[str, int, str], ...]  # (file, line, message) from route resolution
+    unparsed: tuple[tuple[str, str], ...]  # (file, reason): route files that could not be read
+    schema_files: tuple[Evidence, ...]  # GraphQL schemas and .proto services
+
+
+def service_for(path: str, services: Sequence[Service]) -> Service | None:
+    """The service whose root is the longest directory prefix of `path`."""
+    best: Service | None = None
+    for service in services:
+        root = service.root
+        inside = root in ("", ".") or path == root or path.startswith(root.rstrip("/") + "/")
+        if inside and (best is None or len(root.strip(".")) > len(best.root.strip("."))):
+            best = service
+    return best
+
+
+def build(
+    index: RepoIndex,
+    services: Sequence[Service],
+    file_facts: Mapping[str, Mapping[str, object]],
+    specs: Sequence[tuple[SpecCandidate, SpecResult]],
+) -> ApiInventory:
+    from gatekeeper.routes import python as pyroutes
+
+    decls = {
+        path: facts[PYTHON_ROUTES]
+        for path, facts in file_facts.items()
+        if PYTHON_ROUTES in facts and facts[PYTHON_ROUTES] is not None
+    }
+    resolved = pyroutes.resolve_python(decls)  # type: ignore[arg-type]
+    unparsed = tuple(sorted(pyroutes.unparsed_files(decls)))  # type: ignore[arg-type]
+
+    def read(path: str) -> str:
+        if index.get(path) is None:
+            raise GatekeeperError(f"{path}: not an indexed file (excluded, ignored or missing)")
+        return index.read_text(path).text
+
+    loaded = tuple(
+        Spec(candidate, result, load_spec(candidate.path, read))
+        for candidate, result in sorted(specs, key=lambda pair: pair[0].path)
+    )
+    per_service: list[ServiceApi] = []
+    for service in sorted(services, key=lambda s: s.root):
+        mine = [r for r in resolved.routes if service_for(r.file, services) is service]
+        hooks = [h for h in resolved.hooks if service_for(h.file, services) is service]
+        own = [s for s in loaded if service_for(s.path, services) is service]
+        shared = [s for s in loaded if service_for(s.path, services) is None]
+        frameworks = service.names("framework")
+        per_service.append(
+            ServiceApi(
+                service=service,
+                routes=tuple(sorted(mine)),
+                hooks=tuple(sorted(hooks)),
+                specs=tuple(own or shared),
+                covered=bool(set(frameworks) & ROUTE_FRAMEWORKS),
+                frameworks=frameworks,
+                api_styles=service.names("api_style"),
+            )
+        )
+    return ApiInventory(
+        tuple(per_service),
+        loaded,
+        tuple(sorted(resolved.problems)),
+        unparsed,
+        _schema_files(index),
+    )
+
+
+def _schema_files(index: RepoIndex) -> tuple[Evidence, ...]:
+    """GraphQL SDL files and .proto files that declare a service: the contracts of those styles."""
+    found: list[Evidence] = []
+    for entry in index.files:
+        lowered = entry.path.lower()
+        if lowered.endswith((".graphql", ".gql", ".graphqls")):
+            marker, what = ("type query", "GraphQL schema")
+        elif lowered.endswith(".proto"):
+            marker, what = ("service ", "protobuf service")
+        else:
+            continue
+        if len(found) >= MAX_SCHEMA_FILES:
+            break
+        try:
+            text = index.read_text(entry.path).text
+        except (GatekeeperError, OSError, ValueError):
+            continue
+        for number, line in enumerate(text.splitlines()[:20_000], 1):
+            if line.lstrip().lower().startswith(marker):
+                found.append(Evidence(entry.path, number, f"{what}: {line.strip()[:80]}"))
+                break
+    return tuple(sorted(found))
+
+
+# ---------------------------------------------------------------------------- matching
+
+
+def operation_keys(op: SpecOperation) -> frozenset[str]:
+    """The comparison keys under which code may serve `op`: with and without the base path."""
+    return frozenset(path_key(p) for p in (*op.full_paths(), op.path))
+
+
+def is_operational(path: str, patterns: Sequence[str]) -> bool:
+    """Health, metrics, docs and admin paths, exempt from versioning and drift (config list)."""
+    return any(fnmatch.fnmatchcase(path, p) for p in patterns)
