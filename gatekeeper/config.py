@@ -351,7 +351,7 @@ _AUTH_LIBS = {
     "gorilla-sessions": "session",
 }
 _DEPLOYMENTS = {"docker-compose": "docker", "terraform": None}
-_FRAMEWORK_STACKS = {"spring-boot": "spring"}
+_FRAMEWORK_STACKS = {"spring-boot": "spring", "connexion": "flask"}
 
 
 def primary_databases(names: Sequence[str]) -> tuple[str, ...]:

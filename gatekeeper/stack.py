@@ -81,6 +81,7 @@ _Rule = tuple[str, str, str]
 _PYPI_RULES: tuple[_Rule, ...] = (
     ("fastapi", FRAMEWORK, "fastapi"),
     ("flask", FRAMEWORK, "flask"),
+    ("connexion", FRAMEWORK, "connexion"),
     ("django", FRAMEWORK, "django"),
     ("djangorestframework", FRAMEWORK, "django"),
     ("aiohttp", FRAMEWORK, "aiohttp"),
@@ -120,6 +121,7 @@ _PYPI_RULES: tuple[_Rule, ...] = (
 _PYTHON_IMPORT_RULES: tuple[_Rule, ...] = (
     ("fastapi", FRAMEWORK, "fastapi"),
     ("flask", FRAMEWORK, "flask"),
+    ("connexion", FRAMEWORK, "connexion"),
     ("django", FRAMEWORK, "django"),
     ("rest_framework", FRAMEWORK, "django"),
     ("aiohttp", FRAMEWORK, "aiohttp"),  # see _detections: often only an HTTP client
@@ -297,7 +299,11 @@ _FRAMEWORKS = frozenset(
     if kind == FRAMEWORK
 )
 # A framework built on another: seeing the base too is not a second framework.
-_SUBSUMES = {"fastapi": ("starlette",), "nestjs": ("express",)}
+_SUBSUMES = {
+    "fastapi": ("starlette",),
+    "nestjs": ("express",),
+    "connexion": ("flask", "starlette"),  # spec-first apps on top of either
+}
 
 _DATABASE_BY_IMAGE = {
     "postgres": "postgresql",

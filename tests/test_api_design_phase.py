@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
+from gatekeeper import api
 from gatekeeper import config as cfg
 from gatekeeper.engines.openapi import (
     RefProblem,
@@ -16,7 +18,7 @@ from gatekeeper.engines.openapi import (
     SpecResult,
     SpecStatus,
 )
-from gatekeeper.model import Detection, Evidence, Service, Status
+from gatekeeper.model import Detection, Evidence, Report, Service, Status
 from gatekeeper.phases import api_design
 from gatekeeper.phases.base import Context
 from gatekeeper.routes import inventory
@@ -498,3 +500,111 @@ def test_paths_from_every_framework_compare_equal(raw: str, style: str, expected
 
     assert normalize_path(raw, style) == expected
     assert path_key(expected) == "/users/{}"
+
+
+# ---------------------------------------------------------------------------- whole audits
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def audit_api(root: Path) -> tuple[dict[str, str], list[tuple[str, str, int | None]], Report]:
+    report = api.audit(root, api.Options(engines=False, phases=("api_design",))).report
+    (phase,) = [p for p in report.phases if p.id == "api_design"]
+    statuses = {c.id.split(".", 1)[1]: c.status.value for c in phase.criteria}
+    found = sorted((f.rule_id, f.location.path, f.location.line) for f in report.findings)
+    return statuses, found, report
+
+
+def copy(name: str, tmp_path: Path) -> Path:
+    dest = tmp_path / name
+    shutil.copytree(FIXTURES / name, dest)
+    return dest
+
+
+ALL_PASS = {
+    "endpoints_have_contracts": "pass",
+    "versioning_strategy": "pass",
+    "rate_limiting_rules": "pass",
+    "error_handling_patterns": "pass",
+    "pagination": "pass",
+}
+
+
+@pytest.mark.parametrize("name", ["api-spec-good", "routes-connexion", "example"])
+def test_fixtures_that_pass_every_api_criterion(name: str, tmp_path: Path) -> None:
+    statuses, found, report = audit_api(copy(name, tmp_path))
+    assert statuses == ALL_PASS, found
+    served = [r for r in report.routes if not r.url_path.startswith(("/health", "/healthz"))]
+    assert served and all(r.in_spec is not False for r in served)
+
+
+def test_spec_and_code_drift_fixture_fails_every_api_criterion(tmp_path: Path) -> None:
+    statuses, found, report = audit_api(copy("api-spec-drift", tmp_path))
+    assert set(statuses.values()) == {"fail"}
+    assert found == [
+        ("GK103", "openapi.yaml", None),  # $ref ../../outside.yaml: not followed
+        ("GK105", "openapi.yaml", 17),
+        ("GK106", "users.py", 17),  # DELETE /users/{user_id} is served, not declared
+        ("GK107", "openapi.yaml", 17),  # POST /users is declared, nothing serves it
+        ("GK111", "openapi.yaml", 7),
+        ("GK121", "requirements.txt", None),
+        ("GK131", "requirements.txt", None),
+        ("GK132", "openapi.yaml", 7),
+        ("GK132", "openapi.yaml", 17),
+        ("GK133", "openapi.yaml", 29),
+        ("GK141", "users.py", 7),
+    ]
+    in_spec = {(r.method, r.url_path): r.in_spec for r in report.routes}
+    assert in_spec == {
+        ("GET", "/health"): False,  # operational: listed as not in the spec, never a finding
+        ("GET", "/users/"): True,
+        ("GET", "/users/{user_id}"): True,
+        ("DELETE", "/users/{user_id}"): False,
+    }
+    (spec_row,) = report.specs
+    assert (spec_row.path, spec_row.status, spec_row.operations) == ("openapi.yaml", "valid", 3)
+
+
+def test_connexion_routes_are_the_mounted_spec(tmp_path: Path) -> None:
+    _, _, report = audit_api(copy("routes-connexion", tmp_path))
+    assert [(r.method, r.url_path, r.handler, r.file, r.line) for r in report.routes] == [
+        ("GET", "/v1/pets", "petstore.pets.search", "spec/openapi.yaml", 7),
+        ("POST", "/v1/pets", "petstore.pets.create", "spec/openapi.yaml", 21),
+        ("GET", "/v1/pets/{pet_id}", "petstore.pets.get", "spec/openapi.yaml", 35),
+    ]
+    assert report.routes[0].mounts == ("app.py:4 /v1 (add_api)",)
+
+
+def test_settings_object_prefixes_resolve(tmp_path: Path) -> None:
+    files = {
+        "pyproject.toml": '[project]\nname = "s"\nversion = "1"\ndependencies = ["fastapi"]\n',
+        "app/core/config.py": (
+            "from pydantic_settings import BaseSettings\n\n"
+            "class Settings(BaseSettings):\n"
+            '    API_V1_STR: str = "/api/v1"\n\n'
+            "class Legacy(Settings):\n"
+            "    DEBUG: bool = False\n\n"
+            "settings = Settings()\n\n"
+            "def get_legacy() -> Legacy:\n"
+            "    return Legacy()\n"
+        ),
+        "app/main.py": (
+            "from fastapi import APIRouter, FastAPI\n"
+            "from app.core.config import get_legacy, settings\n\n"
+            "app = FastAPI()\n"
+            "users = APIRouter()\n"
+            "legacy = get_legacy()\n\n"
+            '@users.get("/users")\n'
+            "def list_users() -> list[int]:\n"
+            "    return []\n\n"
+            "app.include_router(users, prefix=settings.API_V1_STR)\n"
+            'app.include_router(users, prefix=legacy.API_V1_STR + "/old")\n'
+        ),
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    _, found, report = audit_api(tmp_path)
+    # a BaseSettings default, read through an instance, a typed factory and a subclass
+    assert sorted(r.url_path for r in report.routes) == ["/api/v1/old/users", "/api/v1/users"]
+    assert not [f for f in found if f[0] == "GK109"]

@@ -991,21 +991,8 @@ def inventory_rows(ctx: Context) -> tuple[tuple[RouteRow, ...], tuple[SpecRow, .
         by_key = _keys(svc.operations)
         for route in svc.routes:
             in_spec = (_route_match(route, by_key) is not None) if svc.operations else None
-            routes.append(
-                RouteRow(
-                    file=route.file,
-                    line=route.line,
-                    method=route.method,
-                    url_path=route.url_path,
-                    handler=route.handler,
-                    framework=route.framework,
-                    service=svc.service.root,
-                    in_spec=in_spec,
-                    mounts=tuple(
-                        f"{m.file}:{m.line} {m.prefix or '/'} ({m.how})" for m in route.mounts
-                    ),
-                )
-            )
+            routes.append(_row(route, svc.service.root, in_spec))
+    routes.extend(_row(route, "", None) for route in api.orphans)
     specs = tuple(
         SpecRow(
             path=s.path,
@@ -1020,6 +1007,20 @@ def inventory_rows(ctx: Context) -> tuple[tuple[RouteRow, ...], tuple[SpecRow, .
         for s in api.specs
     )
     return tuple(sorted(routes)), specs
+
+
+def _row(route: Route, service: str, in_spec: bool | None) -> RouteRow:
+    return RouteRow(
+        file=route.file,
+        line=route.line,
+        method=route.method,
+        url_path=route.url_path,
+        handler=route.handler,
+        framework=route.framework,
+        service=service,
+        in_spec=in_spec,
+        mounts=tuple(f"{m.file}:{m.line} {m.prefix or '/'} ({m.how})" for m in route.mounts),
+    )
 
 
 PHASE = Phase(

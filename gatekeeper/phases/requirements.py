@@ -34,6 +34,7 @@ SUPPORTED_FRAMEWORKS = frozenset(
     {
         "fastapi",
         "flask",
+        "connexion",
         "django",
         "aiohttp",
         "starlette",

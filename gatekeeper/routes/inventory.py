@@ -5,18 +5,21 @@ of them match, per service. Built once (Context.cached) and shared by every phas
 from __future__ import annotations
 
 import fnmatch
+import posixpath
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gatekeeper.engines.openapi import SpecCandidate, SpecResult, SpecStatus
 from gatekeeper.errors import GatekeeperError
 from gatekeeper.model import Evidence, Service
 from gatekeeper.repo import RepoIndex
-from gatekeeper.routes.model import AppHook, Route, path_key
+from gatekeeper.routes import python as pyroutes
+from gatekeeper.routes.model import AppHook, Mount, Route, join_paths, path_key
+from gatekeeper.routes.python import SPEC_BASE_SEPARATOR
 from gatekeeper.routes.spec import SpecDocument, SpecOperation, load_spec
 
 # Frameworks whose routes gatekeeper extracts; a service on another one has an unknown surface.
-ROUTE_FRAMEWORKS = frozenset({"fastapi", "flask", "django", "aiohttp"})
+ROUTE_FRAMEWORKS = frozenset({"fastapi", "flask", "django", "aiohttp", "connexion"})
 PYTHON_ROUTES = "routes.python"  # the extractor whose per-file facts hold Python declarations
 MAX_SCHEMA_FILES = 200
 
@@ -63,6 +66,7 @@ class ApiInventory:
     problems: tuple[tuple[str, int, str], ...]  # (file, line, message) from route resolution
     unparsed: tuple[tuple[str, str], ...]  # (file, reason): route files that could not be read
     schema_files: tuple[Evidence, ...]  # GraphQL schemas and .proto services
+    orphans: tuple[Route, ...] = ()  # routes in no detected service (no manifest above them)
 
 
 def service_for(path: str, services: Sequence[Service]) -> Service | None:
@@ -82,8 +86,6 @@ def build(
     file_facts: Mapping[str, Mapping[str, object]],
     specs: Sequence[tuple[SpecCandidate, SpecResult]],
 ) -> ApiInventory:
-    from gatekeeper.routes import python as pyroutes
-
     decls = {
         path: facts[PYTHON_ROUTES]
         for path, facts in file_facts.items()
@@ -101,9 +103,14 @@ def build(
         Spec(candidate, result, load_spec(candidate.path, read))
         for candidate, result in sorted(specs, key=lambda pair: pair[0].path)
     )
+    spec_routes, spec_problems, mounted = _spec_bound_routes(resolved.hooks, loaded)
+    # A spec mounted under a base path (connexion `base_path=`) is served under it instead
+    # of its `servers`: compare the code with it there.
+    loaded = tuple(_rebased(s, mounted[s.path]) if s.path in mounted else s for s in loaded)
+    all_routes = (*resolved.routes, *spec_routes)
     per_service: list[ServiceApi] = []
     for service in sorted(services, key=lambda s: s.root):
-        mine = [r for r in resolved.routes if service_for(r.file, services) is service]
+        mine = [r for r in all_routes if service_for(r.file, services) is service]
         hooks = [h for h in resolved.hooks if service_for(h.file, services) is service]
         own = [s for s in loaded if service_for(s.path, services) is service]
         shared = [s for s in loaded if service_for(s.path, services) is None]
@@ -122,10 +129,72 @@ def build(
     return ApiInventory(
         tuple(per_service),
         loaded,
-        tuple(sorted(resolved.problems)),
+        tuple(sorted((*resolved.problems, *spec_problems))),
         unparsed,
         _schema_files(index),
+        tuple(sorted(r for r in all_routes if service_for(r.file, services) is None)),
     )
+
+
+def _rebased(spec: Spec, bases: set[str]) -> Spec:
+    ops = tuple(replace(op, base_paths=tuple(sorted(bases))) for op in spec.document.operations)
+    return replace(spec, document=replace(spec.document, operations=ops))
+
+
+def _spec_bound_routes(
+    hooks: Sequence[AppHook], specs: Sequence[Spec]
+) -> tuple[list[Route], list[tuple[str, int, str]], dict[str, set[str]]]:
+    """Routes of spec-first apps (connexion `add_api("openapi.yaml")`): one per operation.
+
+    connexion resolves the file against the app's `specification_dir`; the spec is taken as
+    the discovered one in the calling file's directory tree whose path ends with that name.
+    """
+    routes: list[Route] = []
+    problems: list[tuple[str, int, str]] = []
+    mounted: dict[str, set[str]] = {}
+    readable = [s for s in specs if s.document.error is None]
+    for hook in hooks:
+        if hook.kind != "spec_api":
+            continue
+        name, _, base = hook.name.partition(SPEC_BASE_SEPARATOR)
+        here = posixpath.dirname(hook.file)
+        wanted = posixpath.normpath(posixpath.join(here, name)) if name else ""
+        under = [
+            s
+            for s in readable
+            if s.path == wanted
+            or (
+                (not here or s.path.startswith(here + "/"))
+                and s.path.endswith("/" + name.lstrip("./"))
+            )
+        ]
+        if not under:
+            problems.append(
+                (hook.file, hook.line, f"add_api({name!r}): no readable spec by that name here")
+            )
+            continue
+        spec = min(under, key=lambda s: (len(s.path), s.path))
+        mount = Mount(hook.file, hook.line, base or "", "add_api")
+        if base:
+            mounted.setdefault(spec.path, set()).add(base)
+        for op in spec.document.operations:
+            prefix = base or (op.base_paths[0] if op.base_paths else "")
+            routes.append(
+                Route(
+                    file=op.file,
+                    line=op.line,
+                    method=op.method,
+                    url_path=join_paths(prefix, op.path) if prefix else op.path,
+                    handler=op.operation_id or "(resolver)",
+                    framework="connexion",
+                    mounts=(mount,),
+                    request_model="requestBody" if op.request_schema else None,
+                    response_model="spec" if op.response_schema else None,
+                    response_is_list=op.response_is_list,
+                    query_params=op.query_params,
+                )
+            )
+    return routes, problems, mounted
 
 
 def _schema_files(index: RepoIndex) -> tuple[Evidence, ...]:

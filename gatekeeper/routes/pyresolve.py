@@ -369,7 +369,18 @@ class _Resolver:
         if found.kind == "function":
             function = self.tables[found.file].functions[(found.scope, found.name)]
             if function.return_ref:
-                return self.resolve(found.file, function.qualname, function.return_ref, hops + 1)
+                returned = self.resolve(
+                    found.file, function.qualname, function.return_ref, hops + 1
+                )
+                if isinstance(returned, _Sym) or not function.returns:
+                    return returned
+            if function.returns:  # `def get_settings() -> Settings`: an instance of it
+                declared = self.resolve(found.file, found.scope, function.returns, hops + 1)
+                if isinstance(declared, _Sym) and declared.kind == "class":
+                    return _Sym("instance", declared.file, declared.scope, declared.name)
+        if found.kind == "class":
+            # An instance: its attributes are the class's (a settings object's defaults).
+            return _Sym("instance", found.file, found.scope, found.name)
         return _Miss("")
 
     def lookup(self, file: str, scope: str, name: str, hops: int) -> _Found:
@@ -413,6 +424,18 @@ class _Resolver:
             return _Miss(f"{dotted}.{attr} is not among the files gatekeeper read for routes")
         if sym.kind == "object" and attr in ("router", "urls"):
             return sym  # aiohttp app.router, DRF router.urls
+        if sym.kind in ("instance", "class"):
+            qualname = f"{sym.scope}.{sym.name}" if sym.scope else sym.name
+            const = self.tables[sym.file].defs.get((qualname, attr))
+            if const is not None and const.kind == "const":
+                return const
+            cls = self.tables[sym.file].classes.get((sym.scope, sym.name))
+            for base in cls.bases if cls is not None else ():
+                parent = self.resolve(sym.file, sym.scope, base, hops + 1)
+                if isinstance(parent, _Sym) and parent.kind == "class":
+                    inherited = self.member(parent, attr, hops + 1)
+                    if isinstance(inherited, _Sym):
+                        return inherited
         return _Miss("")
 
     def object_of(self, sym: _Sym) -> PyObject:

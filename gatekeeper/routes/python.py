@@ -59,6 +59,7 @@ __all__ = [
     "unparsed_files",
 ]
 
+SPEC_BASE_SEPARATOR = "\t"  # between a connexion spec and its base_path in a spec_api hook
 MAX_TEXT = 200  # characters of an expression kept for messages and type names
 _MAX_PIECES = 50
 _MAX_UNWRAP = 8
@@ -67,7 +68,7 @@ _MAX_UNWRAP = 8
 _MARKERS = re.compile(
     "fastapi|FastAPI|APIRouter|flask|Flask|Blueprint|django|rest_framework|urlpatterns|aiohttp"
     "|RouteTableDef|route|ROOT_URLCONF|MIDDLEWARE|REST_FRAMEWORK|add_get|add_url_rule|Limiter"
-    "|exception_handler|errorhandler|add_middleware"
+    "|exception_handler|errorhandler|add_middleware|add_api|add_error_handler"
 )
 _NEWLINE = re.compile(r"\r\n?|\n")
 
@@ -240,7 +241,7 @@ def _extract(pf: ParsedFile) -> PyRouteDecls | None:
     is_package = pf.path.endswith("__init__.py")
     looks_routed = _MARKERS.search(pf.text) is not None
     if not looks_routed and not is_package:
-        return None
+        return _settings_only(pf)
     if pf.tree is None:
         if not looks_routed:
             return None
@@ -254,6 +255,66 @@ def _extract(pf: ParsedFile) -> PyRouteDecls | None:
     collector = _Collector(pf.path, pf.text, pf.tree)
     collector.run()
     return collector.fact()
+
+
+def _settings_only(pf: ParsedFile) -> PyRouteDecls | None:
+    """For a file with no route markers: only the module-level string constants, `x = Cls()`
+    instances and the string defaults of classes, which route prefixes are often read from
+    (`prefix=settings.API_V1_STR`). The walk stays at the top level and in class bodies."""
+    if pf.tree is None or _SETTINGS_HINT.search(pf.text) is None:
+        return None
+    kept: list[ast.stmt] = []
+    for stmt in pf.tree.body:
+        if isinstance(stmt, ast.Import | ast.ImportFrom) or (
+            isinstance(stmt, ast.Assign | ast.AnnAssign)
+            and isinstance(
+                stmt.value, ast.Constant | ast.JoinedStr | ast.BinOp | ast.Call | ast.Name
+            )
+        ):
+            kept.append(stmt)
+        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and stmt.returns:
+            # `def get_settings() -> Settings:` gives its caller a Settings instance.
+            kept.append(
+                ast.FunctionDef(
+                    name=stmt.name,
+                    args=ast.arguments(
+                        posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[]
+                    ),
+                    body=[ast.Pass()],
+                    decorator_list=[],
+                    returns=stmt.returns,
+                    lineno=stmt.lineno,
+                    col_offset=stmt.col_offset,
+                    end_lineno=stmt.end_lineno,
+                    end_col_offset=stmt.end_col_offset,
+                )
+            )
+        elif isinstance(stmt, ast.ClassDef):
+            body: list[ast.stmt] = [
+                b for b in stmt.body if isinstance(b, ast.Assign | ast.AnnAssign)
+            ]
+            kept.append(
+                ast.ClassDef(
+                    name=stmt.name,
+                    bases=stmt.bases,
+                    keywords=[],
+                    body=body or [ast.Pass()],
+                    decorator_list=[],
+                    lineno=stmt.lineno,
+                    col_offset=stmt.col_offset,
+                    end_lineno=stmt.end_lineno,
+                    end_col_offset=stmt.end_col_offset,
+                )
+            )
+    collector = _Collector(pf.path, pf.text, ast.Module(body=kept, type_ignores=[]))
+    collector.run()
+    fact = collector.fact()
+    return fact if fact is not None and (fact.consts or fact.functions) else None
+
+
+_SETTINGS_HINT = re.compile(
+    r"(?m)^\s*[A-Za-z_]\w{0,80}\s*(?::[^=\n]{0,80})?=\s*f?[\"']/|[Ss]ettings|[Cc]onfig"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -520,7 +581,13 @@ class _Collector:
             self._class(stmt, scope)
             stack.append((stmt.body, qualname, True))
         elif in_class:
-            return  # class attributes are read by _class
+            # Other class attributes are read by _class; string defaults become constants so
+            # `settings.API_PREFIX` (a pydantic BaseSettings field) resolves to its value.
+            if isinstance(stmt, ast.Assign | ast.AnnAssign) and isinstance(
+                stmt.value, ast.Constant
+            ):
+                self._class_const(stmt, scope)
+            return
         elif isinstance(stmt, ast.Assign | ast.AnnAssign):
             self._assign(stmt, scope)
         elif isinstance(stmt, ast.AugAssign):
@@ -1007,6 +1074,15 @@ class _Collector:
             if text.known and self.room(line):
                 self.consts.append(PyConst(scope, name, line, text))
 
+    def _class_const(self, stmt: ast.Assign | ast.AnnAssign, scope: str) -> None:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        if not isinstance(stmt.value, ast.Constant) or not isinstance(stmt.value.value, str):
+            return
+        text = self.pystr(stmt.value)
+        for target in targets:
+            if isinstance(target, ast.Name) and text.known and self.room(stmt.lineno):
+                self.consts.append(PyConst(scope, target.id, stmt.lineno, text))
+
     def _augmented(self, stmt: ast.AugAssign, scope: str) -> None:
         if not isinstance(stmt.op, ast.Add) or not isinstance(stmt.target, ast.Name):
             return
@@ -1379,6 +1455,14 @@ class _Collector:
                 elif _ref(routes) is not None and self.room(line):
                     self.mounts.append(PyMount(scope, target, _ref(routes) or "", meth, line, None))
             return
+        if meth == "add_api":
+            # connexion: the spec is the route table; the inventory reads it (inventory.py).
+            spec = _string(_arg(call, 0, "specification"))
+            if spec is not None:
+                base = _string(_kw(call, "base_path"))
+                name = spec if base is None else f"{spec}{SPEC_BASE_SEPARATOR}{base}"
+                self._hook(scope, owner, "spec_api", name, line, "connexion")
+            return
         if meth == "add_api_route":
             path, handler = _arg(call, 0, "path"), _arg(call, 1, "endpoint")
             methods = tuple(m.upper() for m in _strings(_kw(call, "methods")))
@@ -1393,8 +1477,13 @@ class _Collector:
             self._mount(call, scope, owner, meth)
         elif meth == "register":
             self._register(call, scope, owner)
-        elif meth in ("add_exception_handler", "register_error_handler") and call.args:
-            hint = "fastapi" if meth == "add_exception_handler" else "flask"
+        elif (
+            meth in ("add_exception_handler", "register_error_handler", "add_error_handler")
+            and call.args
+        ):
+            hint = {"add_exception_handler": "fastapi", "add_error_handler": "connexion"}.get(
+                meth, "flask"
+            )
             self._hook(scope, owner, "error_handler", self.text(call.args[0]), line, hint)
         elif meth == "add_middleware" and call.args:
             name = _dotted(call.args[0]) or self.text(call.args[0])
