@@ -608,3 +608,67 @@ def test_settings_object_prefixes_resolve(tmp_path: Path) -> None:
     # a BaseSettings default, read through an instance, a typed factory and a subclass
     assert sorted(r.url_path for r in report.routes) == ["/api/v1/old/users", "/api/v1/users"]
     assert not [f for f in found if f[0] == "GK109"]
+
+
+# ---------------------------------------------------------------------------- real-world forms
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+FASTAPI_MANIFEST = '[project]\nname = "s"\nversion = "1"\ndependencies = ["fastapi"]\n'
+
+
+def test_newer_syntax_in_a_route_file_is_read_after_a_same_line_rewrite(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "pyproject.toml": FASTAPI_MANIFEST,
+            "app/main.py": (
+                "from typing import Annotated\n"
+                "from fastapi import Depends, FastAPI\n\n"
+                "app = FastAPI()\n"
+                "type Db = Annotated[object, Depends(lambda: None)]\n\n"
+                '@app.get("/v1/items", response_model=list[str])\n'
+                "def items(db: Db, skip: int = 0, limit: int = 10):\n"
+                "    try:\n"
+                "        return []\n"
+                "    except KeyError, ValueError:\n"
+                "        return []\n"
+            ),
+        },
+    )
+    statuses, _, report = audit_api(root)
+    assert [(r.method, r.url_path, r.line) for r in report.routes] == [("GET", "/v1/items", 7)]
+    assert statuses["endpoints_have_contracts"] == "pass"  # no "routes not read" gap
+    assert statuses["pagination"] == "pass"
+
+
+def test_flask_forms_seen_in_public_apps(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "requirements.txt": "flask\nflask-apispec\n",
+            "app.py": (
+                "from flask import Flask\n"
+                "from flask_apispec import marshal_with\n\n"
+                "app = Flask(__name__)\n\n"
+                "class Invalid(Exception):\n    pass\n\n"
+                "def handle(error):\n    return {'error': str(error)}, 422\n\n"
+                "def register(app):\n"
+                "    app.errorhandler(Invalid)(handle)\n\n"
+                '@app.get("/v1/tags")\n'
+                "@marshal_with(object)\n"
+                "def tags():\n    return []\n\n"
+                '@app.delete("/v1/tags/<name>")\n'
+                "def drop(name):\n    return '', 204\n"
+            ),
+        },
+    )
+    statuses, found, _ = audit_api(root)
+    assert statuses["error_handling_patterns"] == "pass"  # the decorator applied by hand
+    assert statuses["endpoints_have_contracts"] == "pass", found  # @marshal_with; DELETE

@@ -346,7 +346,12 @@ def test_files_that_name_no_framework_yield_no_fact() -> None:
 
 
 def test_a_file_only_libcst_can_parse_is_reported_not_dropped() -> None:
-    text = "from fastapi import APIRouter\n\ntype UserId = int\nrouter = APIRouter()\n"
+    # PEP 695 generics: no same-line rewrite makes them 3.11 syntax (type aliases have one)
+    text = (
+        "from fastapi import APIRouter\n\n"
+        "def first[T](xs: list[T]) -> T: ...\n"
+        "router = APIRouter()\n"
+    )
     fact = extract("app/new.py", text)
     assert fact is not None
     assert fact.unanalyzed_reason is not None and "libcst" in fact.unanalyzed_reason

@@ -312,8 +312,16 @@ def _shared(svc: ServiceApi, spec_path: str) -> bool:
     return inventory.service_for(spec_path, [svc.service]) is None
 
 
+# Views a framework adds by itself: DRF's DefaultRouter serves a browsable API root.
+_FRAMEWORK_VIEWS = frozenset({"APIRootView"})
+
+
 def _served(svc: ServiceApi, patterns: Sequence[str]) -> list[Route]:
-    return [r for r in svc.routes if not inventory.is_operational(r.url_path, patterns)]
+    return [
+        r
+        for r in svc.routes
+        if not inventory.is_operational(r.url_path, patterns) and r.handler not in _FRAMEWORK_VIEWS
+    ]
 
 
 def _declared(svc: ServiceApi, patterns: Sequence[str]) -> list[SpecOperation]:
@@ -517,6 +525,12 @@ def _drift(svc: ServiceApi, routes: list[Route], ops: list[SpecOperation], tally
         )
 
 
+# Decorators that declare a response schema (flask-apispec, flask-restx, flask-smorest).
+_RESPONSE_DECORATORS = frozenset({"marshal_with", "marshal_list_with", "response", "marshal"})
+# Methods whose contract needs no response body.
+_BODYLESS = frozenset({"DELETE", "HEAD", "OPTIONS"})
+
+
 def _code_first(svc: ServiceApi, routes: list[Route], tally: _Tally) -> None:
     for route in routes:
         if route.response_model is not None:
@@ -525,6 +539,14 @@ def _code_first(svc: ServiceApi, routes: list[Route], tally: _Tally) -> None:
                 route.line,
                 f"{_route_name(route)} declares response model {route.response_model}",
             )
+            continue
+        declared = next(
+            (d for d in route.decorators if d.rsplit(".", 1)[-1] in _RESPONSE_DECORATORS), None
+        )
+        if declared is not None:
+            tally.cite(route.file, route.line, f"{_route_name(route)} declares @{declared}")
+            continue
+        if route.method in _BODYLESS:
             continue
         tally.findings.append(
             _finding(
@@ -936,7 +958,11 @@ def collections_are_paginated(ctx: Context) -> Outcome:
             if route.method not in ("GET", ANY_METHOD) or not _is_collection_path(route.url_path):
                 continue
             op = _route_match(route, by_key)
-            is_list = route.response_is_list or (op is not None and op.response_is_list)
+            is_list = (
+                route.response_is_list
+                or (op is not None and op.response_is_list)
+                or _paged(route.query_params) is not None  # takes page parameters: a list
+            )
             if not is_list:
                 unknown += route.response_is_list is None and op is None
                 continue

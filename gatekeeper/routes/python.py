@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -71,6 +72,14 @@ _MARKERS = re.compile(
     "|exception_handler|errorhandler|add_middleware|add_api|add_error_handler"
 )
 _NEWLINE = re.compile(r"\r\n?|\n")
+_ERROR_DECORATORS = frozenset({"errorhandler", "app_errorhandler", "exception_handler"})
+# Newer syntax the 3.11 parser refuses, rewritten on the same line so it can read the rest of
+# the file: PEP 695 `type X = ...` (3.12, common for FastAPI dependency aliases) becomes a plain
+# assignment, PEP 758 `except A, B:` (3.14) gets its parentheses back.
+_TYPE_ALIAS = re.compile(r"(?m)^([ \t]{0,40})type[ \t]+([A-Za-z_]\w{0,80})[ \t]*=")
+_BARE_EXCEPT_TUPLE = re.compile(
+    r"(?m)^([ \t]{0,40}except\*?[ \t]+)([^():\n]{1,200},[^():\n]{1,200}):"
+)
 
 _VERBS = tuple(method.lower() for method in HTTP_METHODS)
 _HTTP = frozenset(HTTP_METHODS)
@@ -242,7 +251,8 @@ def _extract(pf: ParsedFile) -> PyRouteDecls | None:
     looks_routed = _MARKERS.search(pf.text) is not None
     if not looks_routed and not is_package:
         return _settings_only(pf)
-    if pf.tree is None:
+    tree = pf.tree if pf.tree is not None else _without_type_aliases(pf.text)
+    if tree is None:
         if not looks_routed:
             return None
         return PyRouteDecls(
@@ -252,9 +262,22 @@ def _extract(pf: ParsedFile) -> PyRouteDecls | None:
                 "gatekeeper and was parsed with libcst, which the route extractor does not read"
             ),
         )
-    collector = _Collector(pf.path, pf.text, pf.tree)
+    collector = _Collector(pf.path, pf.text, tree)
     collector.run()
     return collector.fact()
+
+
+def _without_type_aliases(text: str) -> ast.Module | None:
+    """The file parsed after the rewrites above (lines unchanged), or None."""
+    rewritten = _BARE_EXCEPT_TUPLE.sub(r"\1(\2):", _TYPE_ALIAS.sub(r"\1\2 =", text))
+    if rewritten == text:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(rewritten)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 def _settings_only(pf: ParsedFile) -> PyRouteDecls | None:
@@ -1426,6 +1449,19 @@ class _Collector:
 
     def _call(self, call: ast.Call, scope: str) -> None:
         self._maybe_limiter(call, scope)
+        inner = call.func
+        if (
+            isinstance(inner, ast.Call)
+            and isinstance(inner.func, ast.Attribute)
+            and inner.func.attr in _ERROR_DECORATORS
+            and inner.args
+        ):
+            # `app.errorhandler(InvalidUsage)(handler)`: the decorator applied by hand.
+            applied_on = _dotted(inner.func.value) or ""
+            hint = "fastapi" if inner.func.attr == "exception_handler" else "flask"
+            name = self.text(inner.args[0])
+            self._hook(scope, applied_on, "error_handler", name, call.lineno, hint)
+            return
         if not isinstance(call.func, ast.Attribute):
             return
         meth = call.func.attr
