@@ -213,6 +213,7 @@ def ctx_with(
     service: Service | None = None,
     config: cfg.Config | None = None,
     files: dict[str, str] | None = None,
+    schema_files: tuple[Evidence, ...] = (),
 ) -> Context:
     tmp_path.mkdir(parents=True, exist_ok=True)
     for name, text in (files or {}).items():
@@ -240,7 +241,7 @@ def ctx_with(
         specs,
         (),
         (),
-        (),
+        schema_files,
     )
     ctx.cached("api_inventory", lambda: api)
     return ctx
@@ -672,3 +673,35 @@ def test_flask_forms_seen_in_public_apps(tmp_path: Path) -> None:
     statuses, found, _ = audit_api(root)
     assert statuses["error_handling_patterns"] == "pass"  # the decorator applied by hand
     assert statuses["endpoints_have_contracts"] == "pass", found  # @marshal_with; DELETE
+
+
+def test_graphql_service_contract_is_its_schema_file(tmp_path: Path) -> None:
+    graphql = svc(("language", "python"), ("framework", "fastapi"), ("api_style", "graphql"))
+    with_schema = ctx_with(
+        tmp_path / "s",
+        service=graphql,
+        schema_files=(Evidence("schema.graphql", 1, "GraphQL schema: type Query {"),),
+    )
+    out, found = run(CONTRACTS, with_schema)
+    assert out.status == Status.PASS and found == []
+    assert out.evidence[0].path == "schema.graphql"
+    out, _ = run(VERSIONING, with_schema)
+    assert out.status == Status.NOT_APPLICABLE and "evolves one schema" in out.message
+    assert "connections" in run(PAGES, with_schema)[0].message
+    without = ctx_with(tmp_path / "n", service=graphql)
+    out, found = run(CONTRACTS, without)
+    assert found == [("GK108", "pyproject.toml", None)]
+
+
+def test_graphql_schema_files_are_found_by_the_audit(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "requirements.txt": "fastapi\nstrawberry-graphql\n",
+            "app.py": "from fastapi import FastAPI\nimport strawberry\n\napp = FastAPI()\n",
+            "api/schema.graphql": "# the contract\ntype Query {\n  me: String\n}\n",
+        },
+    )
+    statuses, found, _ = audit_api(root)
+    assert statuses["endpoints_have_contracts"] == "pass", found
+    assert statuses["versioning_strategy"] == "not_applicable"

@@ -381,9 +381,25 @@ def every_endpoint_has_a_contract(ctx: Context) -> Outcome:
     for svc in web:
         tally.gaps.extend(_unparsed_gaps(api, svc, ctx.services))
         styles = set(svc.api_styles)
-        if styles & {"graphql", "grpc"} and not svc.routes and api.schema_files:
-            for ev in api.schema_files:
+        if styles & {"graphql", "grpc"} and not svc.routes and not svc.operations:
+            schemas = [
+                e
+                for e in api.schema_files
+                if inventory.service_for(e.path, ctx.services) is svc.service
+            ]
+            for ev in schemas:
                 tally.cite(ev.path, ev.line, ev.what)
+            if not schemas:
+                kind = "GraphQL schema (*.graphql)" if "graphql" in styles else ".proto service"
+                tally.findings.append(
+                    _finding(
+                        NO_API_SURFACE,
+                        _manifest_of(svc.service),
+                        None,
+                        f"service {svc.service.name} is {'/'.join(sorted(styles))} but no {kind} "
+                        "file declares its contract (a schema built only in code is not read)",
+                    )
+                )
             continue
         gap = _code_gap(svc)
         if gap is not None:
@@ -591,9 +607,11 @@ def one_versioning_scheme_covers_every_route(ctx: Context) -> Outcome:
     tally = _Tally()
     patterns = ctx.config.operational_routes
     judged = 0
+    graphql: list[str] = []
     for svc in _web_services(api):
-        if set(svc.api_styles) & {"graphql"} and not svc.routes:
-            continue  # GraphQL evolves its schema instead of versioning paths
+        if _graphql_only(svc):
+            graphql.append(svc.service.name)
+            continue
         gap = _code_gap(svc)
         routes = _served(svc, patterns) if gap is None else []
         ops = _declared(svc, patterns)
@@ -638,8 +656,25 @@ def one_versioning_scheme_covers_every_route(ctx: Context) -> Outcome:
                     )
                 )
     if not judged and not tally.gaps:
+        if graphql:
+            return Outcome(Status.NOT_APPLICABLE, _GRAPHQL_VERSIONING.format(", ".join(graphql)))
         return Outcome(Status.NOT_APPLICABLE, "no route or spec operation to version")
     return tally.outcome(ctx, "every route is under one versioning scheme")
+
+
+_GRAPHQL_VERSIONING = (
+    "GraphQL service(s) {}: a GraphQL API evolves one schema (deprecating fields) instead of "
+    "versioning paths"
+)
+_GRAPHQL_PAGINATION = (
+    "GraphQL service(s) {}: GraphQL lists page through connections (edges, pageInfo), which "
+    "gatekeeper does not read yet"
+)
+
+
+def _graphql_only(svc: ServiceApi) -> bool:
+    """A GraphQL service with no REST routes or spec operations of its own."""
+    return "graphql" in svc.api_styles and not svc.routes and not svc.operations
 
 
 def _header_or_media_versioning(ops: Sequence[SpecOperation]) -> tuple[str, int, str] | None:
@@ -951,7 +986,11 @@ def collections_are_paginated(ctx: Context) -> Outcome:
     patterns = ctx.config.operational_routes
     collections = 0
     unknown = 0
+    graphql: list[str] = []
     for svc in _web_services(api):
+        if _graphql_only(svc):
+            graphql.append(svc.service.name)
+            continue
         default_pagination = [h for h in svc.hooks if h.kind == "pagination"]
         by_key = _keys(svc.operations)
         for route in _served(svc, patterns) if svc.covered else []:
@@ -992,6 +1031,8 @@ def collections_are_paginated(ctx: Context) -> Outcome:
             else:
                 tally.findings.append(_unpaged(op.file, op.line, _op_name(op)))
     if not collections:
+        if graphql:
+            return Outcome(Status.NOT_APPLICABLE, _GRAPHQL_PAGINATION.format(", ".join(graphql)))
         detail = f" ({unknown} GET route(s) with an undeclared response type)" if unknown else ""
         return Outcome(Status.NOT_APPLICABLE, f"no collection endpoint identified{detail}")
     return tally.outcome(ctx, f"all {collections} collection endpoint(s) are paginated")
