@@ -806,3 +806,45 @@ def test_names_are_read_by_character_on_lines_with_non_ascii_text() -> None:
     ordered = route(result, "POST", "/café")
     assert (ordered.request_model, ordered.response_model) == ("Commandé", "Reçu")
     assert ordered.query_params == ("note",)
+
+
+# ---------------------------------------------------------------------------- seen in NetBox
+
+
+def test_a_project_router_subclass_and_a_computed_django_prefix() -> None:
+    result = resolve(
+        {
+            "proj/settings.py": "ROOT_URLCONF = 'proj.urls'\nBASE_PATH = compute()\n",
+            "proj/routers.py": """
+                from rest_framework.routers import DefaultRouter
+
+                class ProjectRouter(DefaultRouter):
+                    pass
+            """,
+            "proj/api.py": """
+                from rest_framework import viewsets
+                from proj.routers import ProjectRouter
+
+                class SiteViewSet(viewsets.ReadOnlyModelViewSet):
+                    pass
+
+                router = ProjectRouter()
+                router.register('sites', SiteViewSet)
+                urlpatterns = router.urls
+            """,
+            "proj/urls.py": """
+                from django.conf import settings
+                from django.urls import include, path
+
+                _patterns = [path('api/', include('proj.api'))]
+                urlpatterns = [path(settings.BASE_PATH, include(_patterns))]
+            """,
+        }
+    )
+    assert inventory(result) == [
+        ("GET", "/api/", "APIRootView"),
+        ("GET", "/api/sites/", "SiteViewSet.list"),
+        ("GET", "/api/sites/{pk}/", "SiteViewSet.retrieve"),
+    ]
+    assert [(p[0], p[1]) for p in result.problems] == [("proj/urls.py", 6)]
+    assert "listed without it" in result.problems[0][2]

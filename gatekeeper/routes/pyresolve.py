@@ -285,6 +285,28 @@ class _Resolver:
 
         self.served = {path for path in self.facts if not is_test_path(path)}
 
+    def _custom_routers(self) -> None:
+        """`router = ProjectRouter()` where ProjectRouter subclasses a DRF router (NetBox's
+        NetBoxRouter): the instance is a router like a DefaultRouter() would be."""
+        added = False
+        for path, table in self.tables.items():
+            for (scope, name), alias in list(table.aliases.items()):
+                if alias.kind != "ref" or not alias.ref.endswith("()"):
+                    continue
+                found = self.resolve(path, scope, alias.ref.removesuffix("()"))
+                if not isinstance(found, _Sym) or found.kind != "class":
+                    continue
+                known = self.class_info(found).known
+                if not {"DefaultRouter", "SimpleRouter"} & set(known):
+                    continue
+                table.objects[(scope, name)] = PyObject(
+                    scope, name, DRF_ROUTER, alias.line, default_router="DefaultRouter" in known
+                )
+                table.defs[(scope, name)] = _Sym("object", path, scope, name)
+                added = True
+        if added:
+            self.resolved.clear()  # names resolved before the routers were known
+
     def problem(self, file: str, line: int, message: str) -> None:
         self.problems.add((file, line, message))
 
@@ -519,6 +541,7 @@ class _Resolver:
         for path, fact in self.facts.items():
             for line, message in fact.problems:
                 self.problem(path, line, message)
+        self._custom_routers()
         self._build_edges()
         for path, fact in self.facts.items():
             for register in fact.registers:
@@ -867,15 +890,22 @@ class _Resolver:
             table = self.tables[urls.file]
             for entry in table.url_lists[(urls.scope, urls.name)]:
                 raw = self.string(urls.file, urls.scope, entry.route)
-                if raw is None:
-                    what = (
-                        "the routes under it are" if entry.kind.startswith("include") else "it is"
+                if raw is None and entry.kind.startswith("include"):
+                    # A computed prefix (NetBox's settings.BASE_PATH): list what is under it
+                    # without that prefix, as for other frameworks' mounts, and say so.
+                    self.problem(
+                        urls.file,
+                        entry.line,
+                        f"URL prefix is not a string gatekeeper can evaluate: {entry.route.text}; "
+                        "the routes under it are listed without it",
                     )
+                    raw = ""
+                elif raw is None:
                     self.problem(
                         urls.file,
                         entry.line,
                         f"URL pattern is not a string gatekeeper can evaluate: {entry.route.text}; "
-                        f"{what} not listed",
+                        "it is not listed",
                     )
                     continue
                 piece = _django_piece(raw, entry.style)
