@@ -39,7 +39,7 @@ from gatekeeper.model import (
     ValueSource,
     Verdict,
 )
-from gatekeeper.phases import ALL_PHASES, api_design
+from gatekeeper.phases import ALL_PHASES, api_design, security
 from gatekeeper.phases.base import Context, Criterion, Fact, Outcome, Phase
 from gatekeeper.repo import RepoIndex
 from gatekeeper.stack import detect_services
@@ -227,9 +227,20 @@ def _imports_of(facts: Mapping[str, Mapping[str, object]]) -> dict[str, list[tup
 def _inventory_rows(ctx: Context) -> tuple[tuple[RouteRow, ...], tuple[SpecRow, ...]]:
     """The route and spec tables; a failure here already shows as the API criteria's error."""
     try:
-        return api_design.inventory_rows(ctx)
+        routes, specs = api_design.inventory_rows(ctx)
     except Exception:
         return (), ()
+    try:
+        decided = {
+            (d.route.file, d.route.line, d.route.method, d.route.url_path): d.auth.value
+            for decisions in security.route_auth(ctx).values()
+            for d in decisions
+        }
+    except Exception:
+        return routes, specs  # the authorization criterion reports the failure
+    return tuple(
+        replace(r, auth=decided.get((r.file, r.line, r.method, r.url_path))) for r in routes
+    ), specs
 
 
 def _validate_specs(

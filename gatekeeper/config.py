@@ -354,6 +354,12 @@ _DEPLOYMENTS = {"docker-compose": "docker", "terraform": None}
 _FRAMEWORK_STACKS = {"spring-boot": "spring", "connexion": "flask"}
 
 
+def auth_method_of(library: str) -> str | None:
+    """The seed's auth_method a detected auth library implements, when it is one of them."""
+    method = _AUTH_LIBS.get(library, library)
+    return method if method in AUTH_METHODS else None
+
+
 def primary_databases(names: Sequence[str]) -> tuple[str, ...]:
     """SQLite beside a server database is the development or test default, not the stack."""
     servers = tuple(n for n in names if n != "sqlite")

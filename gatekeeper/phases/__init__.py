@@ -26,7 +26,12 @@ ALL_PHASES: tuple[Phase, ...] = (
 )
 
 CORE_RULES: tuple[Rule, ...] = (
-    requirements.RULES + api_design.RULES + database.RULES + testing.RULES + validation.RULES
+    requirements.RULES
+    + api_design.RULES
+    + database.RULES
+    + security.RULES
+    + testing.RULES
+    + validation.RULES
 )
 
 

@@ -1,26 +1,275 @@
-"""Phase 3, Authentication & Security: authentication, authorization, input validation, OWASP."""
+"""Phase 3, Authentication & Security: authentication, authorization, input validation, OWASP.
+
+Authorization is decided per route (routes/auth.py): a route that changes data with nothing
+checking the caller, and not declared public, is a finding.
+"""
 
 from __future__ import annotations
 
-from gatekeeper.phases.base import Fact, Phase, planned
+import re
+
+from gatekeeper import config as cfg
+from gatekeeper.model import Confidence, Evidence, Finding, Location, Severity, Status
+from gatekeeper.phases.api_design import api_inventory
+from gatekeeper.phases.base import (
+    Context,
+    Fact,
+    Outcome,
+    Phase,
+    Rule,
+    criterion,
+    make_finding,
+    outcome_from_findings,
+    planned,
+)
+from gatekeeper.routes import auth
+from gatekeeper.routes.auth import Auth, RouteAuth
+from gatekeeper.routes.inventory import ServiceApi
+from gatekeeper.routes.model import Route
+
+PHASE_ID = "security"
+MAX_EVIDENCE = 20
+_A07 = ("A07:2021 - Identification and Authentication Failures",)
+_A01 = ("A01:2021 - Broken Access Control",)
+
+NO_AUTHENTICATION = Rule(
+    "GK301",
+    "no-authentication",
+    "security.authentication_implemented",
+    Severity.HIGH,
+    Confidence.MEDIUM,
+    "A web service serves routes but no authentication mechanism was found: no auth library, "
+    "no route that checks the caller.",
+    "Add authentication (JWT, OAuth2/OIDC, sessions or API keys) and check it on every route "
+    "that is not public.",
+    ("CWE-306",),
+    _A07,
+)
+AUTH_METHOD_DIFFERS = Rule(
+    "GK302",
+    "auth-method-differs",
+    "security.authentication_implemented",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "The declared auth_method is not the mechanism the code uses.",
+    "Correct `auth_method` in the configuration, or implement the declared mechanism.",
+)
+MUTATING_ROUTE_WITHOUT_AUTH = Rule(
+    "GK311",
+    "mutating-route-without-auth",
+    "security.authorization_rules",
+    Severity.HIGH,
+    Confidence.MEDIUM,
+    "A route that changes data (POST, PUT, PATCH, DELETE) runs with nothing checking the caller, "
+    "and is not declared public.",
+    "Add the auth dependency, decorator or middleware to the route (or its router); if it is "
+    "meant to be public, list it in `public_routes`.",
+    ("CWE-862",),
+    _A01,
+)
+SENSITIVE_ROUTE_WITHOUT_AUTH = Rule(
+    "GK312",
+    "sensitive-route-without-auth",
+    "security.authorization_rules",
+    Severity.HIGH,
+    Confidence.MEDIUM,
+    "An admin, debug, internal or maintenance route runs with nothing checking the caller.",
+    "Protect it with an admin-only check, or remove it from production builds.",
+    ("CWE-306",),
+    _A01,
+)
+
+RULES = (
+    NO_AUTHENTICATION,
+    AUTH_METHOD_DIFFERS,
+    MUTATING_ROUTE_WITHOUT_AUTH,
+    SENSITIVE_ROUTE_WITHOUT_AUTH,
+)
+
+_MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE", "ANY"})
+# A whole path segment naming an admin, debug or maintenance surface.
+_SENSITIVE = re.compile(
+    r"/(?:admin|debug|internal|_debug|__debug__|console|actuator|maintenance|reset|flush|"
+    r"shutdown|seed|dump|reset-db|resetdb)(?:/|$)",
+    re.IGNORECASE,
+)
+# Login, registration and recovery routes are public by nature.
+_ENTRY_POINTS = re.compile(
+    r"/(?:login|logout|signin|sign-in|signup|sign-up|register|registration|token|tokens|refresh|"
+    r"password-reset|password-recovery|reset-password|forgot-password|verify|webhooks?|"
+    r"callback|oauth|auth)(?:/|$|\{|-)",
+    re.IGNORECASE,
+)
+
+
+_ENTRY_HANDLER = re.compile(
+    r"(?:^|[._])(?:login|logout|signin|signup|register|register_user|create_token|"
+    r"refresh_token|obtain_token|forgot_password|reset_password|recover_password)$",
+    re.IGNORECASE,
+)
+
+
+def _unknown_methods(route: Route) -> bool:
+    """An ANY route served by a class from outside the repository (a third-party view such
+    as a schema or GraphQL view): which methods change data is not known, so it is not judged."""
+    return route.method == "ANY" and "." not in route.handler and route.handler[:1].isupper()
+
+
+def route_auth(ctx: Context) -> dict[str, list[RouteAuth]]:
+    """The route x auth matrix per service root, built once per audit."""
+
+    def build() -> dict[str, list[RouteAuth]]:
+        public = ctx.config.public_routes
+        return {svc.service.root: auth.matrix(svc, public) for svc in api_inventory(ctx).services}
+
+    return ctx.cached("route_auth", build)
+
+
+def _finding(rule: Rule, path: str, line: int | None, message: str) -> Finding:
+    return make_finding(rule, Location(path, line), message, phase=PHASE_ID)
+
+
+def _web(ctx: Context) -> list[ServiceApi]:
+    return [s for s in api_inventory(ctx).services if s.frameworks or s.routes]
+
+
+@criterion("security.authentication_implemented", consumes=(Fact.STACK, Fact.ROUTES))
+def an_authentication_mechanism_is_implemented(ctx: Context) -> Outcome:
+    """Authentication mechanism implemented.
+
+    Why: every route that is not public needs to know who is calling. The evidence is an auth
+    library the service depends on or imports (JWT, OAuth2/OIDC, sessions) and routes whose
+    dependencies, decorators or middleware check the caller; a declared `auth_method` must be
+    the mechanism the code uses.
+    Fix: implement the declared mechanism and check it on the routes that need it.
+    """
+    if ctx.specs is None:
+        return Outcome(Status.ERROR, "routes were not collected in this run")
+    services = _web(ctx)
+    if not services:
+        return Outcome(Status.NOT_APPLICABLE, "no web service in the repository")
+    findings: list[Finding] = []
+    evidence: list[Evidence] = []
+    matrix = route_auth(ctx)
+    declared = ctx.config.auth_method if "auth_method" in ctx.config.origins else None
+    for svc in services:
+        libraries = [d for d in svc.service.detections if d.kind == "auth"]
+        for detection in libraries:
+            evidence.extend(
+                Evidence(e.path, e.line, f"{svc.service.name}: {detection.name} ({e.what})")
+                for e in detection.evidence[:2]
+            )
+        checked = [r for r in matrix.get(svc.service.root, []) if r.auth == Auth.REQUIRED]
+        evidence.extend(r.evidence for r in checked[:3] if r.evidence is not None)
+        methods = {cfg.auth_method_of(d.name) for d in libraries} - {None}
+        if declared is not None and methods and declared not in methods:
+            origin = ctx.config.origins["auth_method"].split(" ")[0]
+            findings.append(
+                _finding(
+                    AUTH_METHOD_DIFFERS,
+                    origin,
+                    None,
+                    f"auth_method = {declared!r} is declared, but service {svc.service.name} "
+                    f"uses {', '.join(sorted(m for m in methods if m))}",
+                )
+            )
+        if libraries or checked or not svc.routes:
+            continue
+        manifest = svc.service.manifests[0] if svc.service.manifests else svc.service.root
+        findings.append(
+            _finding(
+                NO_AUTHENTICATION,
+                manifest,
+                None,
+                f"service {svc.service.name} serves {len(svc.routes)} route(s) with no auth "
+                "library and no route that checks the caller",
+            )
+        )
+    if not evidence and not findings:
+        return Outcome(Status.NOT_APPLICABLE, "no web service serves routes")
+    return outcome_from_findings(
+        ctx,
+        findings,
+        pass_message="an authentication mechanism is implemented",
+        evidence=evidence[:MAX_EVIDENCE],
+    )
+
+
+@criterion("security.authorization_rules", consumes=(Fact.ROUTES,))
+def every_route_that_changes_data_checks_the_caller(ctx: Context) -> Outcome:
+    """Authorization rules defined.
+
+    Why: broken access control is the most common API flaw (OWASP API1/API5 2023), and it is an
+    absence: a route with no check. Every route is classified required, public or none from
+    its dependencies, decorators, permission classes and app-wide middleware; a route that
+    changes data, or an admin/debug route, with no check and not declared public is a finding.
+    Login, registration and token routes are public by nature.
+    Fix: add the check to the route or its router, or declare the route in `public_routes`.
+    """
+    if ctx.specs is None:
+        return Outcome(Status.ERROR, "routes were not collected in this run")
+    findings: list[Finding] = []
+    evidence: list[Evidence] = []
+    gaps: list[str] = []
+    judged = 0
+    for root, decisions in sorted(route_auth(ctx).items()):
+        for decision in decisions:
+            route = decision.route
+            if decision.auth == Auth.UNKNOWN:
+                gaps.append(f"routes of service {root or '.'} are not read yet (issue 6)")
+                break
+            judged += 1
+            if decision.auth != Auth.NONE:
+                if decision.evidence is not None and len(evidence) < MAX_EVIDENCE:
+                    seen = decision.evidence
+                    what = f"{route.method} {route.url_path}: {decision.auth} ({seen.what})"
+                    evidence.append(Evidence(seen.path, seen.line, what))
+                continue
+            name = f"{route.method} {route.url_path} ({route.handler})"
+            if _ENTRY_POINTS.search(route.url_path) or _ENTRY_HANDLER.search(route.handler):
+                continue  # login, registration, token and recovery routes are public by nature
+            if _SENSITIVE.search(route.url_path):
+                findings.append(
+                    _finding(
+                        SENSITIVE_ROUTE_WITHOUT_AUTH,
+                        route.file,
+                        route.line,
+                        f"{name} is an admin, debug or maintenance route and nothing checks the "
+                        "caller",
+                    )
+                )
+            elif route.method in _MUTATING and not _unknown_methods(route):
+                findings.append(
+                    _finding(
+                        MUTATING_ROUTE_WITHOUT_AUTH,
+                        route.file,
+                        route.line,
+                        f"{name} changes data and nothing checks the caller",
+                    )
+                )
+    if gaps and not findings:
+        return Outcome(Status.ERROR, "; ".join(sorted(set(gaps))), tuple(evidence))
+    if not judged and not gaps:
+        return Outcome(Status.NOT_APPLICABLE, "no route found")
+    out = outcome_from_findings(
+        ctx,
+        findings,
+        pass_message=f"every route that changes data checks the caller ({judged} routes)",
+        evidence=evidence,
+    )
+    if gaps and out.status == Status.FAIL:
+        message = f"{out.message}; also: {'; '.join(sorted(set(gaps)))}"
+        return Outcome(out.status, message, out.evidence, out.findings)
+    return out
+
 
 PHASE = Phase(
     3,
     "security",
     "Authentication & Security",
     (
-        planned(
-            "security.authentication_implemented",
-            "Authentication mechanism implemented",
-            "issue 8",
-            consumes=(Fact.STACK,),
-        ),
-        planned(
-            "security.authorization_rules",
-            "Authorization rules defined",
-            "issue 8",
-            consumes=(Fact.ROUTES,),
-        ),
+        an_authentication_mechanism_is_implemented,
+        every_route_that_changes_data_checks_the_caller,
         planned(
             "security.input_validation",
             "Input validation present",

@@ -110,6 +110,15 @@ _DETAIL_ROUTE = (
 )
 _WRITES = frozenset({"POST", "PUT", "PATCH"})
 _AUTH_MIXINS = frozenset({"LoginRequiredMixin", "PermissionRequiredMixin", "UserPassesTestMixin"})
+_AUTH_MIXIN_NAME = re.compile(r"(?:Login|Permission|Auth|Staff|Superuser|Token)\w{0,40}Mixin$")
+
+
+def _is_auth_mixin(name: str) -> bool:
+    """Django's auth mixins, and project ones named like them (NetBox's
+    ObjectPermissionRequiredMixin) that are bases of the view outside what was read."""
+    return name in _AUTH_MIXINS or bool(_AUTH_MIXIN_NAME.search(name[:100]))
+
+
 _ENUMS = frozenset({"Enum", "IntEnum", "StrEnum", "IntFlag", "Flag"})
 _CLASS_DEPENDENCIES = ("permission_classes", "authentication_classes", "throttle_classes")
 
@@ -222,6 +231,7 @@ class _ClassInfo:
     file: str
     methods: dict[str, tuple[str, PyFunction | None]] = field(default_factory=dict)
     known: list[str] = field(default_factory=list)  # names of bases outside the repository
+    lineage: list[str] = field(default_factory=list)  # names of the classes in the repository
     attrs: dict[str, tuple[str, PyAttr]] = field(default_factory=dict)
     decorators: list[str] = field(default_factory=list)
 
@@ -499,6 +509,7 @@ class _Resolver:
             seen.add(current)
             table = self.tables[current.file]
             cls: PyClass = table.classes[(current.scope, current.name)]
+            info.lineage.append(cls.name)
             for method in cls.methods:
                 function = table.functions.get((cls.qualname, method))
                 info.methods.setdefault(method, (current.file, function))
@@ -1000,7 +1011,7 @@ class _Resolver:
         decorators = [*base.decorators, *info.decorators]
         if function is not None:
             decorators.extend(function.decorators)
-        deps = [f"mixin:{k}" for k in info.known if k in _AUTH_MIXINS]
+        deps = [f"mixin:{k}" for k in (*info.lineage, *info.known) if _is_auth_mixin(k)]
         return dataclasses.replace(
             base,
             method=verb,
@@ -1047,7 +1058,7 @@ class _Resolver:
                 deps.extend(override)
             else:
                 deps.extend(f"{key}:{v.rsplit('.', 1)[-1]}" for v in info.attr(key) or ())
-        deps.extend(f"mixin:{k}" for k in info.known if k in _AUTH_MIXINS)
+        deps.extend(f"mixin:{k}" for k in (*info.lineage, *info.known) if _is_auth_mixin(k))
         decorators = [*base.decorators, *info.decorators]
         if function is not None:
             decorators.extend(function.decorators)

@@ -830,6 +830,8 @@ class _Collector:
             kind = found
             if found == "depends":
                 target = marker.args[0] if marker.args else _kw(marker, "dependency")
+                if isinstance(target, ast.Call):  # Depends(get_current_user_authorizer())
+                    target = target.func
                 dependency = _dotted(target) or _dotted(core) or self.text(target or core)
             break
         annotation = self.text(core)

@@ -1,0 +1,168 @@
+"""Phase 3, authentication and the route x auth matrix: decisions, findings, whole audits."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gatekeeper import api
+from gatekeeper.model import Detection, Evidence, Report, Service
+from gatekeeper.routes.auth import Auth, matrix
+from gatekeeper.routes.inventory import ServiceApi
+from gatekeeper.routes.model import AppHook, Route
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def route(method: str, path: str, framework: str = "fastapi", **kw: object) -> Route:
+    base: dict[str, object] = dict(
+        file="app.py", line=3, method=method, url_path=path, handler="h", framework=framework
+    )
+    base.update(kw)
+    return Route(**base)  # type: ignore[arg-type]
+
+
+def service_api(
+    *routes: Route, hooks: tuple[AppHook, ...] = (), framework: str = "fastapi"
+) -> ServiceApi:
+    ev = (Evidence("pyproject.toml", 1, "x"),)
+    svc = Service(".", "api", ("pyproject.toml",), (Detection("framework", framework, ev),))
+    covered = framework in ("fastapi", "flask", "django", "aiohttp")
+    return ServiceApi(svc, routes, hooks, (), covered, (framework,), ())
+
+
+def decide(svc: ServiceApi, public: tuple[str, ...] = ()) -> list[tuple[str, str, str]]:
+    return [
+        (
+            d.route.method,
+            d.route.url_path,
+            d.auth.value + (f": {d.evidence.what}" if d.evidence else ""),
+        )
+        for d in matrix(svc, public)
+    ]
+
+
+def test_dependencies_decorators_and_public_routes() -> None:
+    svc = service_api(
+        route("POST", "/v1/orders", dependencies=("get_current_user",)),
+        route("DELETE", "/v1/orders/{id}", decorators=("login_required",)),
+        route("POST", "/v1/limited", decorators=("limiter.limit",)),  # a limit is not auth
+        route("GET", "/v1/catalog"),
+        route("POST", "/v1/webhook"),
+    )
+    assert decide(svc, ("GET /v1/catalog*", "/v1/webhook")) == [
+        ("POST", "/v1/orders", "required: checked by get_current_user"),
+        ("DELETE", "/v1/orders/{id}", "required: checked by login_required"),
+        ("POST", "/v1/limited", "none"),
+        ("GET", "/v1/catalog", "public: public_routes 'GET /v1/catalog*'"),
+        ("POST", "/v1/webhook", "public: public_routes '/v1/webhook'"),
+    ]
+
+
+def test_drf_permission_classes_and_defaults() -> None:
+    default = AppHook(
+        "proj/settings.py", 40, "auth_default", "rest_framework.permissions.IsAuthenticated", "drf"
+    )
+    svc = service_api(
+        route("GET", "/a/", "drf", dependencies=("permission_classes:AllowAny",)),
+        route("GET", "/b/", "drf", dependencies=("permission_classes:IsAuthenticatedOrReadOnly",)),
+        route("POST", "/b/", "drf", dependencies=("permission_classes:IsAuthenticatedOrReadOnly",)),
+        route("POST", "/c/", "drf", dependencies=("throttle_classes:UserRateThrottle",)),
+        route("GET", "/admin/", "django", handler="admin.site.urls"),
+        hooks=(default,),
+        framework="django",
+    )
+    assert decide(svc) == [
+        ("GET", "/a/", "public: permission_classes AllowAny"),
+        ("GET", "/b/", "public: IsAuthenticatedOrReadOnly (read-only)"),
+        ("POST", "/b/", "required: IsAuthenticatedOrReadOnly"),
+        ("POST", "/c/", "required: DEFAULT_PERMISSION_CLASSES " + default.name),
+        ("GET", "/admin/", "required: Django admin site login"),
+    ]
+
+
+def test_app_wide_guards_and_unknown_frameworks() -> None:
+    guard = AppHook("app.py", 9, "middleware", "require_token", "flask")
+    flask = service_api(route("POST", "/x", "flask"), hooks=(guard,), framework="flask")
+    assert decide(flask) == [("POST", "/x", "required: app-wide require_token")]
+    django = AppHook(
+        "s.py", 5, "middleware", "django.contrib.auth.middleware.LoginRequiredMiddleware", "django"
+    )
+    views = service_api(route("POST", "/y/", "django"), hooks=(django,), framework="django")
+    assert decide(views)[0][2].startswith("required: app-wide")
+    express = service_api(route("POST", "/z", "express"), framework="express")
+    assert [d.auth for d in matrix(express, ())] == [Auth.UNKNOWN]
+
+
+# ---------------------------------------------------------------------------- whole audits
+
+
+def audit(root: Path) -> tuple[dict[str, str], list[tuple[str, str, int | None]], Report]:
+    report = api.audit(root, api.Options(engines=False, phases=("security",))).report
+    (phase,) = [p for p in report.phases if p.id == "security"]
+    statuses = {c.id.split(".", 1)[1]: c.status.value for c in phase.criteria}
+    found = sorted(
+        ((f.rule_id, f.location.path, f.location.line) for f in report.findings),
+        key=lambda f: (f[0], f[1], f[2] or 0),
+    )
+    return statuses, found, report
+
+
+def copy(name: str, tmp_path: Path) -> Path:
+    dest = tmp_path / name
+    shutil.copytree(FIXTURES / name, dest)
+    return dest
+
+
+def test_example_checks_the_caller_on_every_route_that_changes_data(tmp_path: Path) -> None:
+    statuses, found, report = audit(copy("example", tmp_path))
+    assert statuses["authentication_implemented"] == "pass"
+    assert statuses["authorization_rules"] == "pass"
+    assert found == []
+    auth = {(r.method, r.url_path): r.auth for r in report.routes}
+    assert auth == {
+        ("GET", "/health"): "none",
+        ("GET", "/v1/orders"): "required",
+        ("GET", "/v1/orders/{order_id}"): "required",
+        ("POST", "/v1/orders"): "required",
+    }
+
+
+def test_unauthenticated_service_fails_both_criteria(tmp_path: Path) -> None:
+    statuses, found, _ = audit(copy("routes-aiohttp", tmp_path))
+    assert statuses["authentication_implemented"] == "fail"
+    assert statuses["authorization_rules"] == "fail"
+    assert found == [
+        ("GK301", "pyproject.toml", None),
+        ("GK311", "tracker/api/routes.py", 18),
+        ("GK311", "tracker/app.py", 12),
+        ("GK311", "tracker/app.py", 12),
+        ("GK312", "tracker/app.py", 22),
+    ]
+
+
+def test_declared_auth_method_must_match_the_code(tmp_path: Path) -> None:
+    root = copy("example", tmp_path)
+    text = (
+        (root / "pyproject.toml")
+        .read_text()
+        .replace('auth_method = "jwt"', 'auth_method = "session"')
+    )
+    (root / "pyproject.toml").write_text(text)
+    statuses, found, _ = audit(root)
+    assert statuses["authentication_implemented"] == "fail"
+    assert found == [("GK302", "pyproject.toml", None)]
+
+
+@pytest.mark.parametrize("path", ["/v1/users/register", "/auth/token", "/login"])
+def test_entry_points_are_public_by_nature(path: str, tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("fastapi\npyjwt\n")
+    (tmp_path / "app.py").write_text(
+        "from fastapi import FastAPI\n\napp = FastAPI()\n\n"
+        f'@app.post("{path}")\ndef enter() -> dict:\n    return {{}}\n\n'
+        '@app.post("/v1/debug")\ndef debug() -> dict:\n    return {}\n'
+    )
+    _, found, _ = audit(tmp_path)
+    assert found == [("GK312", "app.py", 9)]  # the debug route, not the entry point
