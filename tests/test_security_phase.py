@@ -140,6 +140,8 @@ def test_unauthenticated_service_fails_both_criteria(tmp_path: Path) -> None:
         ("GK311", "tracker/app.py", 12),
         ("GK311", "tracker/app.py", 12),
         ("GK312", "tracker/app.py", 22),
+        ("GK321", "tracker/api/routes.py", 18),  # await request.json(), unvalidated
+        ("GK321", "tracker/app.py", 12),
     ]
 
 
@@ -166,3 +168,47 @@ def test_entry_points_are_public_by_nature(path: str, tmp_path: Path) -> None:
     )
     _, found, _ = audit(tmp_path)
     assert found == [("GK312", "app.py", 9)]  # the debug route, not the entry point
+
+
+def test_request_bodies_must_be_validated(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("flask\nflask-login\nmarshmallow\n")
+    (tmp_path / "app.py").write_text(
+        "from flask import Flask, request\n"
+        "from flask_login import login_required\n"
+        "from schemas import NoteSchema\n"
+        "from models import Note\n\n"
+        "app = Flask(__name__)\n\n"
+        '@app.post("/v1/raw")\n'
+        "@login_required\n"
+        "def raw():\n"
+        "    return {'title': request.get_json()['title']}\n\n"
+        '@app.post("/v1/checked")\n'
+        "@login_required\n"
+        "def checked():\n"
+        "    return NoteSchema().load(request.json)\n\n"
+        '@app.put("/v1/spread")\n'
+        "@login_required\n"
+        "def spread():\n"
+        "    return Note(**request.json).save()\n"
+    )
+    report = api.audit(tmp_path, api.Options(engines=False, phases=("security",))).report
+    (crit,) = [c for p in report.phases for c in p.criteria if c.id == "security.input_validation"]
+    assert crit.status.value == "fail"
+    found = sorted((f.rule_id, f.location.line, f.message) for f in report.findings)
+    assert found == [
+        ("GK321", 8, "POST /v1/raw (app.raw) reads request.get_json without validating it"),
+        ("GK321", 18, "PUT /v1/spread (app.spread) reads request.json without validating it"),
+        ("GK322", 18, "PUT /v1/spread (app.spread) spreads request data into Note(**request.json)"),
+    ]
+    assert any("validated in the handler (load)" in e.what for e in crit.evidence)
+
+
+def test_example_validates_its_bodies_with_models(tmp_path: Path) -> None:
+    report = api.audit(copy("example", tmp_path), api.Options(engines=False, phases=("security",)))
+    (crit,) = [
+        c for p in report.report.phases for c in p.criteria if c.id == "security.input_validation"
+    ]
+    assert crit.status.value == "pass"
+    assert [e.what for e in crit.evidence] == [
+        "POST /v1/orders (app.main.create_order): request model OrderIn"
+    ]

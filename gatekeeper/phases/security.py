@@ -79,11 +79,39 @@ SENSITIVE_ROUTE_WITHOUT_AUTH = Rule(
     _A01,
 )
 
+UNVALIDATED_INPUT = Rule(
+    "GK321",
+    "unvalidated-request-body",
+    "security.input_validation",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "A route reads the request body raw (request.json, request.data, request.POST ...) with no "
+    "declared request model, no validation decorator and no validation call in the handler.",
+    "Validate the body with a schema: a pydantic model parameter, a DRF serializer's "
+    "is_valid(), marshmallow load() or @use_kwargs/@arguments.",
+    ("CWE-20",),
+    ("A03:2021 - Injection",),
+)
+MASS_ASSIGNMENT = Rule(
+    "GK322",
+    "mass-assignment",
+    "security.input_validation",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "Request data is spread wholesale into a call (Model(**request.json)): a caller can set "
+    "any field, privileged ones included.",
+    "Copy only the fields the route accepts, through a schema that lists them.",
+    ("CWE-915",),
+    _A01,
+)
+
 RULES = (
     NO_AUTHENTICATION,
     AUTH_METHOD_DIFFERS,
     MUTATING_ROUTE_WITHOUT_AUTH,
     SENSITIVE_ROUTE_WITHOUT_AUTH,
+    UNVALIDATED_INPUT,
+    MASS_ASSIGNMENT,
 )
 
 _MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE", "ANY"})
@@ -263,6 +291,91 @@ def every_route_that_changes_data_checks_the_caller(ctx: Context) -> Outcome:
     return out
 
 
+# Decorators that validate the request against a schema (flask-apispec, flask-smorest,
+# flask-restx, webargs, Flask-Pydantic, connexion's own validation).
+_VALIDATING_DECORATORS = re.compile(
+    r"(?:^|\.)(?:use_kwargs|use_args|arguments|expect|validate|validate_json|validate_request|"
+    r"input|body|schema)$",
+    re.IGNORECASE,
+)
+_WRITES = frozenset({"POST", "PUT", "PATCH", "ANY"})
+
+
+@criterion("security.input_validation", consumes=(Fact.ROUTES,))
+def request_bodies_are_validated(ctx: Context) -> Outcome:
+    """Input validation present.
+
+    Why: a handler that reads the body raw trusts whatever the caller sends: wrong types,
+    missing fields, oversized values, fields the caller must not set (CWE-20, CWE-915). A
+    route is validated when it declares a request model (a pydantic parameter, a DRF
+    serializer, a spec-bound operation), carries a validating decorator, or calls a validator
+    (is_valid, model_validate, schema load) on what it reads.
+    Fix: validate the body with a schema that lists the fields the route accepts.
+    """
+    if ctx.specs is None:
+        return Outcome(Status.ERROR, "routes were not collected in this run")
+    findings: list[Finding] = []
+    evidence: list[Evidence] = []
+    gaps: list[str] = []
+    judged = 0
+    for svc in _web(ctx):
+        if not svc.covered:
+            if svc.routes or svc.frameworks:
+                gaps.append(f"routes of service {svc.service.name} are not read yet (issue 6)")
+            continue
+        for route in svc.routes:
+            if route.method not in _WRITES:
+                continue
+            name = f"{route.method} {route.url_path} ({route.handler})"
+            for spread in route.mass_assignments:
+                findings.append(
+                    _finding(
+                        MASS_ASSIGNMENT,
+                        route.file,
+                        route.line,
+                        f"{name} spreads request data into {spread}",
+                    )
+                )
+            how = _validated_by(route)
+            if how is not None:
+                judged += 1
+                if len(evidence) < MAX_EVIDENCE:
+                    evidence.append(Evidence(route.file, route.line, f"{name}: {how}"))
+                continue
+            if not route.raw_inputs:
+                continue  # reads no body we can see
+            judged += 1
+            findings.append(
+                _finding(
+                    UNVALIDATED_INPUT,
+                    route.file,
+                    route.line,
+                    f"{name} reads {', '.join(route.raw_inputs)} without validating it",
+                )
+            )
+    if gaps and not findings:
+        return Outcome(Status.ERROR, "; ".join(sorted(set(gaps))), tuple(evidence))
+    if not judged and not findings:
+        return Outcome(Status.NOT_APPLICABLE, "no route that takes a request body was found")
+    return outcome_from_findings(
+        ctx,
+        findings,
+        pass_message=f"{judged} route(s) that take a body validate it",
+        evidence=evidence,
+    )
+
+
+def _validated_by(route: Route) -> str | None:
+    if route.request_model is not None:
+        return f"request model {route.request_model}"
+    decorator = next((d for d in route.decorators if _VALIDATING_DECORATORS.search(d[:200])), None)
+    if decorator is not None:
+        return f"@{decorator}"
+    if route.validations and route.raw_inputs:
+        return f"validated in the handler ({', '.join(route.validations)})"
+    return None
+
+
 PHASE = Phase(
     3,
     "security",
@@ -270,12 +383,7 @@ PHASE = Phase(
     (
         an_authentication_mechanism_is_implemented,
         every_route_that_changes_data_checks_the_caller,
-        planned(
-            "security.input_validation",
-            "Input validation present",
-            "issue 8",
-            consumes=(Fact.ROUTES,),
-        ),
+        request_bodies_are_validated,
         planned(
             "security.owasp_top10_addressed",
             "OWASP Top 10 addressed",

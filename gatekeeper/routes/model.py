@@ -46,6 +46,11 @@ class Route:
     decorators: tuple[str, ...] = ()
     dependencies: tuple[str, ...] = ()
     raw_path: str = ""  # the last path segment as written before normalization, for messages
+    # Request data the handler reads without a declared model ("request.json" ...), the
+    # validation calls it makes, and calls it spreads request data into (mass assignment).
+    raw_inputs: tuple[str, ...] = ()
+    validations: tuple[str, ...] = ()
+    mass_assignments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, order=True)

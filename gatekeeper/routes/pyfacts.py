@@ -121,6 +121,12 @@ class PyFunction:
     response_model: str | None = None  # flask-smorest @blp.response(200, Schema(many=True))
     response_is_list: bool | None = None
     action: PyAction | None = None
+    # What the body reads from the request unvalidated ("request.json", "request.data" ...),
+    # the validation calls it makes ("is_valid", "model_validate" ...), and request data it
+    # spreads into a call ("User(**request.json)").
+    raw_inputs: tuple[str, ...] = ()
+    validations: tuple[str, ...] = ()
+    mass_assignments: tuple[str, ...] = ()
 
     @property
     def qualname(self) -> str:

@@ -798,6 +798,9 @@ class _Resolver:
                 query_params=tuple(dict.fromkeys(query)),
                 decorators=tuple(dict.fromkeys(decorators)),
                 dependencies=tuple(dict.fromkeys(d for d in deps if d)),
+                raw_inputs=function.raw_inputs if function else (),
+                validations=function.validations if function else (),
+                mass_assignments=function.mass_assignments if function else (),
                 raw_path=raw,
             )
         )
@@ -976,6 +979,9 @@ class _Resolver:
                         query_params=function.query_params,
                         decorators=tuple(dict.fromkeys((*entry.decorators, *function.decorators))),
                         dependencies=function.dependencies,
+                        raw_inputs=function.raw_inputs if function else (),
+                        validations=function.validations if function else (),
+                        mass_assignments=function.mass_assignments if function else (),
                     )
                 )
             return
@@ -1017,6 +1023,9 @@ class _Resolver:
             method=verb,
             handler=handler,
             query_params=function.query_params if function else (),
+            raw_inputs=function.raw_inputs if function else (),
+            validations=function.validations if function else (),
+            mass_assignments=function.mass_assignments if function else (),
             decorators=tuple(dict.fromkeys(decorators)),
             dependencies=tuple(deps),
         )
@@ -1074,6 +1083,9 @@ class _Resolver:
             query_params=tuple(dict.fromkeys(query)),
             decorators=tuple(dict.fromkeys(decorators)),
             dependencies=tuple(dict.fromkeys(deps)),
+            raw_inputs=function.raw_inputs if function else (),
+            validations=function.validations if function else (),
+            mass_assignments=function.mass_assignments if function else (),
         )
 
     def _pagination(self, info: _ClassInfo) -> list[str]:

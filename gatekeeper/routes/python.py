@@ -205,6 +205,22 @@ _PARAM_MARKERS = {
 _QUERY_SOURCES = (".args", ".GET", ".query_params", ".query", ".values")
 _REQUEST_NAMES = frozenset({"request", "req", "self.request", "flask.request", "request.rel_url"})
 _QUERY_GETTERS = frozenset({"get", "getlist", "getone", "getall", "get_all"})
+# Request bodies read raw: Flask json/get_json/form/values, DRF data, Django POST/body,
+# aiohttp and Starlette json()/post()/body().
+_RAW_BODY = frozenset({"json", "get_json", "form", "values", "data", "POST", "body", "post"})
+_VALIDATING_CALLS = frozenset(
+    {
+        "is_valid",
+        "validate",
+        "model_validate",
+        "model_validate_json",
+        "parse_obj",
+        "parse_raw",
+        "validate_python",
+        "load",
+        "validate_json",
+    }
+)
 _CLASS_ATTRS = frozenset(
     [
         "serializer_class",
@@ -690,7 +706,7 @@ class _Collector:
                 decorators.append(self._decorator_name(dec))
         params = self._params(node.args, skip_first=in_class)
         returns, returns_is_list = self._return_model(node.returns)
-        query, return_ref = self._scan_body(node)
+        query, return_ref, body = self._scan_body(node)
         if not self.room(node.lineno):
             return
         action = info.get("action")
@@ -705,6 +721,9 @@ class _Collector:
                 returns=returns,
                 returns_is_list=returns_is_list,
                 return_ref=return_ref,
+                raw_inputs=body.raw,
+                validations=body.validations,
+                mass_assignments=body.mass,
                 query_params=tuple(dict.fromkeys((*query, *_str_tuple(info.get("query"))))),
                 http_methods=methods if isinstance(methods, tuple) else None,
                 api_view=bool(info.get("api_view")),
@@ -847,12 +866,16 @@ class _Collector:
 
     def _scan_body(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef
-    ) -> tuple[list[str], str | None]:
-        """Query parameters the body reads from the request, and what a factory returns."""
+    ) -> tuple[list[str], str | None, _BodyReads]:
+        """Query parameters the body reads from the request, what a factory returns, and the
+        raw request data it reads, validates or spreads into a call."""
         request_names = set(_REQUEST_NAMES)
         first = (node.args.posonlyargs + node.args.args)[:2]
         request_names.update(a.arg for a in first if a.arg not in ("self", "cls"))
         query: list[str] = []
+        raw: set[str] = set()
+        validations: set[str] = set()
+        mass: set[str] = set()
         return_ref: str | None = None
         todo: list[ast.AST] = list(node.body)
         while todo:
@@ -866,12 +889,27 @@ class _Collector:
                     name = _string(item.args[0])
                     if name is not None and _is_query_source(item.func.value, request_names):
                         query.append(name)
+                if item.func.attr in _VALIDATING_CALLS:
+                    validations.add(item.func.attr)
             elif isinstance(item, ast.Subscript) and _is_query_source(item.value, request_names):
                 name = _string(item.slice)
                 if name is not None:
                     query.append(name)
+            if isinstance(item, ast.Attribute) and item.attr in _RAW_BODY:
+                owner = _dotted(item.value)
+                if owner is not None and owner in request_names:
+                    raw.add(f"{owner}.{item.attr}")
+            if isinstance(item, ast.Call):
+                for keyword in item.keywords:
+                    spread = (
+                        _raw_source(keyword.value, request_names) if keyword.arg is None else None
+                    )
+                    if spread is not None:
+                        callee = _dotted(item.func) or "a call"
+                        mass.add(f"{callee}(**{spread})")
             todo.extend(_child_nodes(item))
-        return list(dict.fromkeys(sorted(query))), return_ref
+        reads = _BodyReads(tuple(sorted(raw)), tuple(sorted(validations)), tuple(sorted(mass)))
+        return list(dict.fromkeys(sorted(query))), return_ref, reads
 
     # ------------------------------------------------------------------ route decorators
 
@@ -1647,6 +1685,24 @@ def _scalar_kind(core: ast.expr | None) -> str:
     if name in _NOT_MODELS:
         return "other"
     return "model"
+
+
+@dataclass(frozen=True, slots=True)
+class _BodyReads:
+    raw: tuple[str, ...]
+    validations: tuple[str, ...]
+    mass: tuple[str, ...]
+
+
+def _raw_source(node: ast.AST, request_names: set[str]) -> str | None:
+    """`request.json`, `request.get_json()`, `request.data` ... as written, or None."""
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Attribute) and node.attr in _RAW_BODY:
+        owner = _dotted(node.value)
+        if owner is not None and owner in request_names:
+            return f"{owner}.{node.attr}"
+    return None
 
 
 def _is_query_source(node: ast.AST, request_names: set[str]) -> bool:
