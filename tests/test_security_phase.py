@@ -212,3 +212,33 @@ def test_example_validates_its_bodies_with_models(tmp_path: Path) -> None:
     assert [e.what for e in crit.evidence] == [
         "POST /v1/orders (app.main.create_order): request model OrderIn"
     ]
+
+
+def test_object_level_authorization(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("fastapi\npyjwt\n")
+    (tmp_path / "app.py").write_text(
+        "from fastapi import Depends, FastAPI\n"
+        "from db import Order, session, current_user\n\n"
+        "app = FastAPI()\n\n"
+        '@app.delete("/v1/orders/{order_id}")\n'
+        "def anyones(order_id: int, user=Depends(current_user)) -> None:\n"
+        "    session.delete(session.get(Order, order_id))\n\n"
+        '@app.put("/v1/mine/{order_id}")\n'
+        "def mine(order_id: int, user=Depends(current_user)) -> None:\n"
+        "    order = session.get(Order, order_id)\n"
+        "    if order.owner_id != user.id:\n"
+        "        raise PermissionError\n\n"
+        '@app.patch("/v1/scoped/{order_id}")\n'
+        "def scoped(order_id: int, user=Depends(current_user)) -> None:\n"
+        "    owner = user.account\n"
+        "    order = session.get(Order, order_id)\n"
+        "    owner.touch(order)\n"
+    )
+    report = api.audit(tmp_path, api.Options(engines=False, phases=("security",))).report
+    found = [(f.rule_id, f.location.line) for f in report.findings if f.rule_id == "GK313"]
+    assert found == [("GK313", 6)]  # the lookup nobody compares with the caller
+    (crit,) = [
+        c for p in report.phases for c in p.criteria if c.id == "security.authorization_rules"
+    ]
+    # medium severity (low confidence): it fails the gate unless suppressed with a reason
+    assert crit.status.value == "fail"

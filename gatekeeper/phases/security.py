@@ -79,6 +79,20 @@ SENSITIVE_ROUTE_WITHOUT_AUTH = Rule(
     _A01,
 )
 
+OBJECT_NOT_AUTHORIZED = Rule(
+    "GK313",
+    "object-level-authorization-missing",
+    "security.authorization_rules",
+    Severity.MEDIUM,
+    Confidence.LOW,
+    "A route loads an object by an id from its path and returns or changes it without comparing "
+    "it with the caller or asking for a permission: any signed-in user may reach anyone's "
+    "object (OWASP API1:2023, broken object-level authorization).",
+    "Filter the lookup by the caller (owner=current_user) or check the object's owner or a "
+    "permission before using it.",
+    ("CWE-639",),
+    _A01,
+)
 UNVALIDATED_INPUT = Rule(
     "GK321",
     "unvalidated-request-body",
@@ -110,6 +124,7 @@ RULES = (
     AUTH_METHOD_DIFFERS,
     MUTATING_ROUTE_WITHOUT_AUTH,
     SENSITIVE_ROUTE_WITHOUT_AUTH,
+    OBJECT_NOT_AUTHORIZED,
     UNVALIDATED_INPUT,
     MASS_ASSIGNMENT,
 )
@@ -135,6 +150,22 @@ _ENTRY_HANDLER = re.compile(
     r"refresh_token|obtain_token|forgot_password|reset_password|recover_password)$",
     re.IGNORECASE,
 )
+
+
+_ADMIN_ONLY = re.compile(r"admin|superuser|staff", re.IGNORECASE)
+_CHANGES_AN_OBJECT = frozenset({"PUT", "PATCH", "DELETE"})
+
+
+def _object_unchecked(decision: RouteAuth) -> bool:
+    """A signed-in route that loads an object by a path id and never checks whose it is."""
+    route = decision.route
+    if decision.auth != Auth.REQUIRED or "{" not in route.url_path:
+        return False
+    if route.method not in _CHANGES_AN_OBJECT:
+        return False  # reads are often of public objects; changes are where it hurts
+    if decision.evidence is not None and _ADMIN_ONLY.search(decision.evidence.what):
+        return False  # only administrators get in: they may reach every object
+    return bool(route.object_lookups) and not route.owner_checked
 
 
 def _unknown_methods(route: Route) -> bool:
@@ -247,6 +278,17 @@ def every_route_that_changes_data_checks_the_caller(ctx: Context) -> Outcome:
                 gaps.append(f"routes of service {root or '.'} are not read yet (issue 6)")
                 break
             judged += 1
+            if _object_unchecked(decision):
+                findings.append(
+                    _finding(
+                        OBJECT_NOT_AUTHORIZED,
+                        route.file,
+                        route.line,
+                        f"{route.method} {route.url_path} ({route.handler}) loads an object "
+                        f"with {route.object_lookups[0]} by a path id and never compares it with "
+                        "the caller or checks a permission",
+                    )
+                )
             if decision.auth != Auth.NONE:
                 if decision.evidence is not None and len(evidence) < MAX_EVIDENCE:
                     seen = decision.evidence

@@ -51,6 +51,10 @@ class Route:
     raw_inputs: tuple[str, ...] = ()
     validations: tuple[str, ...] = ()
     mass_assignments: tuple[str, ...] = ()
+    # Object-level authorization: lookups by an argument (an id from the path), and whether
+    # the handler compares the object with the caller or asks for a permission.
+    object_lookups: tuple[str, ...] = ()
+    owner_checked: bool = False
 
 
 @dataclass(frozen=True, slots=True, order=True)

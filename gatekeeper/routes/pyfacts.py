@@ -127,6 +127,8 @@ class PyFunction:
     raw_inputs: tuple[str, ...] = ()
     validations: tuple[str, ...] = ()
     mass_assignments: tuple[str, ...] = ()
+    object_lookups: tuple[str, ...] = ()  # lookups by a handler argument (an id from the path)
+    owner_checked: bool = False  # compares with the caller, filters by owner, asks permission
 
     @property
     def qualname(self) -> str:

@@ -801,6 +801,8 @@ class _Resolver:
                 raw_inputs=function.raw_inputs if function else (),
                 validations=function.validations if function else (),
                 mass_assignments=function.mass_assignments if function else (),
+                object_lookups=function.object_lookups if function else (),
+                owner_checked=function.owner_checked if function else False,
                 raw_path=raw,
             )
         )
@@ -982,6 +984,8 @@ class _Resolver:
                         raw_inputs=function.raw_inputs if function else (),
                         validations=function.validations if function else (),
                         mass_assignments=function.mass_assignments if function else (),
+                        object_lookups=function.object_lookups if function else (),
+                        owner_checked=function.owner_checked if function else False,
                     )
                 )
             return
@@ -1026,6 +1030,8 @@ class _Resolver:
             raw_inputs=function.raw_inputs if function else (),
             validations=function.validations if function else (),
             mass_assignments=function.mass_assignments if function else (),
+            object_lookups=function.object_lookups if function else (),
+            owner_checked=function.owner_checked if function else False,
             decorators=tuple(dict.fromkeys(decorators)),
             dependencies=tuple(deps),
         )
@@ -1086,6 +1092,8 @@ class _Resolver:
             raw_inputs=function.raw_inputs if function else (),
             validations=function.validations if function else (),
             mass_assignments=function.mass_assignments if function else (),
+            object_lookups=function.object_lookups if function else (),
+            owner_checked=function.owner_checked if function else False,
         )
 
     def _pagination(self, info: _ClassInfo) -> list[str]:

@@ -724,6 +724,8 @@ class _Collector:
                 raw_inputs=body.raw,
                 validations=body.validations,
                 mass_assignments=body.mass,
+                object_lookups=body.lookups,
+                owner_checked=body.owner_checked,
                 query_params=tuple(dict.fromkeys((*query, *_str_tuple(info.get("query"))))),
                 http_methods=methods if isinstance(methods, tuple) else None,
                 api_view=bool(info.get("api_view")),
@@ -876,10 +878,39 @@ class _Collector:
         raw: set[str] = set()
         validations: set[str] = set()
         mass: set[str] = set()
+        # Object-level authorization: an object looked up by an argument of the handler, and
+        # whether anything compares it with the caller or asks for a permission.
+        arguments = {
+            a.arg
+            for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)
+            if a.arg not in ("self", "cls", "request", "req")
+        }
+        lookups: set[str] = set()
+        owner_checked = False
+        callers: set[str] = set()  # `profile = current_user.profile`: names for the caller
+        passed: set[str] = set()  # names passed to calls
         return_ref: str | None = None
         todo: list[ast.AST] = list(node.body)
         while todo:
             item = todo.pop()
+            if isinstance(item, ast.Call) and _looks_up_by(item, arguments):
+                lookups.add(_dotted(item.func) or "a lookup")
+            if not owner_checked and _checks_owner(item):
+                owner_checked = True
+            if isinstance(item, ast.Assign) and _OWNER_WORDS.search(
+                _dotted(_unsubscript(item.value)) or ""
+            ):
+                callers.update(t.id for t in item.targets if isinstance(t, ast.Name))
+            elif isinstance(item, ast.Call):
+                # the caller passed in, or acting: `profile.unfavorite(article)`
+                passed.update(
+                    a.id
+                    for a in (*item.args, *(k.value for k in item.keywords))
+                    if isinstance(a, ast.Name)
+                )
+                receiver = item.func.value if isinstance(item.func, ast.Attribute) else None
+                if isinstance(receiver, ast.Name):
+                    passed.add(receiver.id)
             if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
                 continue
             if isinstance(item, ast.Return) and return_ref is None:
@@ -908,7 +939,14 @@ class _Collector:
                         callee = _dotted(item.func) or "a call"
                         mass.add(f"{callee}(**{spread})")
             todo.extend(_child_nodes(item))
-        reads = _BodyReads(tuple(sorted(raw)), tuple(sorted(validations)), tuple(sorted(mass)))
+        owner_checked = owner_checked or bool(callers & passed)
+        reads = _BodyReads(
+            tuple(sorted(raw)),
+            tuple(sorted(validations)),
+            tuple(sorted(mass)),
+            tuple(sorted(lookups)),
+            owner_checked,
+        )
         return list(dict.fromkeys(sorted(query))), return_ref, reads
 
     # ------------------------------------------------------------------ route decorators
@@ -1692,6 +1730,67 @@ class _BodyReads:
     raw: tuple[str, ...]
     validations: tuple[str, ...]
     mass: tuple[str, ...]
+    lookups: tuple[str, ...]
+    owner_checked: bool
+
+
+_LOOKUPS = frozenset(
+    {
+        "get",
+        "get_or_404",
+        "get_object_or_404",
+        "first_or_404",
+        "one_or_none",
+        "filter",
+        "filter_by",
+        "find_one",
+        "find_by_id",
+        "get_by_id",
+        "scalar",
+        "fetchrow",
+    }
+)
+_OWNER_WORDS = re.compile(r"user|owner|author|creator|created_by|account|tenant|current", re.I)
+_PERMISSION_CALLS = re.compile(
+    r"has_perm|has_object_permission|check_object_permissions|authorize|permission|is_owner"
+    r"|can_(?:edit|view|delete|change|access)|check_access|ensure_owner",
+    re.IGNORECASE,
+)
+
+
+def _looks_up_by(call: ast.Call, arguments: set[str]) -> bool:
+    """`session.get(Order, order_id)`, `Order.objects.get(pk=pk)`, `get_object_or_404(...)`."""
+    name = call.func.attr if isinstance(call.func, ast.Attribute) else _dotted(call.func)
+    if name not in _LOOKUPS or not arguments:
+        return False
+    values = [*call.args, *(k.value for k in call.keywords)]
+    return any(isinstance(v, ast.Name) and v.id in arguments for v in values)
+
+
+def _checks_owner(node: ast.AST) -> bool:
+    """A comparison with the caller, a filter by owner, or a permission call."""
+    if isinstance(node, ast.Compare):
+        sides = [node.left, *node.comparators]
+        return any(_OWNER_WORDS.search(_dotted(_unsubscript(s)) or "") for s in sides)
+    if isinstance(node, ast.Call):
+        name = _dotted(node.func) or ""
+        if _PERMISSION_CALLS.search(name[-80:]):
+            return True
+        if any(k.arg is not None and _OWNER_WORDS.search(k.arg) for k in node.keywords):
+            return True
+        # `article.unfavourite(current_user.profile)`: the caller takes part in the change.
+        return any(
+            _OWNER_WORDS.search(_dotted(_unsubscript(a)) or "")
+            for a in (*node.args, *(k.value for k in node.keywords))
+        )
+    return False
+
+
+def _unsubscript(node: ast.expr) -> ast.expr:
+    """`user["sub"]` -> `user`, so a claim read from a token counts as the caller."""
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    return node
 
 
 def _raw_source(node: ast.AST, request_names: set[str]) -> str | None:
