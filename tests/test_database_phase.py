@@ -686,9 +686,7 @@ def test_database_without_any_schema_source_fails(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("fixture", "stack"),
     [
-        ("express-mongo", "MongoDB"),
         ("serverless-dynamodb", "DynamoDB"),
-        ("spring-mysql", "JPA entities"),
         ("example", "SQLAlchemy models"),
     ],
 )
@@ -699,6 +697,22 @@ def test_stacks_not_read_yet_are_errors_never_passes(
     for out in results.values():
         assert out.status is Status.ERROR
         assert f"schema sources for {stack} are not analyzed yet (issue 7)" in out.message
+
+
+def test_jpa_declared_without_any_entity_has_no_schema_source(tmp_path: Path) -> None:
+    results = outcomes(context_for(copy_fixture("spring-mysql", tmp_path)))
+    assert found(results["database.schema_documented"]) == {("GK201", "pom.xml", 30)}
+    assert found(results["database.migration_approach"]) == {("GK233", "pom.xml", 30)}
+
+
+def test_inline_mongoose_schema_is_read(tmp_path: Path) -> None:
+    results = outcomes(context_for(copy_fixture("express-mongo", tmp_path)))
+    assert results["database.schema_documented"].status is Status.PASS
+    assert results["database.migration_approach"].status is Status.NOT_APPLICABLE
+    assert found(results["database.data_validation_rules"]) == {
+        ("GK241", "src/routes/items.js", 4),  # items: sku and name, both optional
+        ("GK242", "package.json", 14),
+    }
 
 
 def test_create_all_without_migrations_fails(tmp_path: Path) -> None:

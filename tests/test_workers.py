@@ -324,9 +324,11 @@ def test_make_tasks_names_the_extractors_for_each_language(tmp_path: Path) -> No
     ]
     python_names = tuple(x.name for x in EXTRACTORS if "python" in x.languages)
     assert python_names[0] == "imports.python" and "routes.python" in python_names
+    typescript_names = tuple(x.name for x in EXTRACTORS if "typescript" in x.languages)
+    assert typescript_names == ("imports.javascript", "migrations.javascript")
     assert workers.make_tasks(tmp_path, entries, 99) == [
         Task(str(tmp_path), "a.py", "python", 99, python_names, 10),
-        Task(str(tmp_path), "b.ts", "typescript", 99, ("imports.javascript",), 20),
+        Task(str(tmp_path), "b.ts", "typescript", 99, typescript_names, 20),
     ]
     capped = workers.make_tasks(tmp_path, entries, lambda entry: entry.size * 2)
     assert [task.max_bytes for task in capped] == [20, 40]

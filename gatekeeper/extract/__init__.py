@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from gatekeeper.extract import imports
 from gatekeeper.extract.base import Extractor
-from gatekeeper.migrations import alembic, django, ormcode
+from gatekeeper.migrations import alembic, django, gorm, jpa, jsorm, ormcode
 from gatekeeper.routes import python as routes_python
 
 EXTRACTORS: tuple[Extractor, ...] = (
@@ -20,4 +20,7 @@ EXTRACTORS: tuple[Extractor, ...] = (
     django.MODELS,
     ormcode.EXTRACTOR,
     routes_python.EXTRACTOR,
+    jpa.EXTRACTOR,
+    gorm.EXTRACTOR,
+    jsorm.EXTRACTOR,
 )

@@ -1,18 +1,21 @@
 """The whole repository's database facts, built once per audit in the parent: schema sources
-grouped into histories, SQL parsed, every history replayed, plus the code around the schema
-(create_all() calls, ORM models not read yet, request validation libraries)."""
+grouped into histories (migrations, and models or entities where no migration exists), SQL,
+Prisma and Liquibase files parsed, every history replayed, plus the code around the schema
+(create_all() and AutoMigrate calls, ORM models not read yet, request validation)."""
 
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from gatekeeper import config as cfg
 from gatekeeper.errors import GatekeeperError
 from gatekeeper.extract.imports import FileImports
-from gatekeeper.migrations import sql
+from gatekeeper.migrations import liquibase, ormmodels, prisma, sql
 from gatekeeper.migrations.model import (
+    Index,
     Irreversible,
     Migration,
     MigrationOp,
@@ -21,6 +24,7 @@ from gatekeeper.migrations.model import (
     Tool,
 )
 from gatekeeper.migrations.ormcode import OrmCode
+from gatekeeper.migrations.ormmodels import MODEL_TOOLS, CodeSchema, ModelDecl, Relation
 from gatekeeper.migrations.replay import replay
 from gatekeeper.model import Service, Unanalyzed
 from gatekeeper.repo import RepoIndex
@@ -29,50 +33,83 @@ from gatekeeper.stack import is_test_path
 PYTHON_EXTRACTORS = frozenset(
     {"migrations.alembic", "migrations.django", "migrations.django_models"}
 )
+CODE_EXTRACTORS = frozenset({"migrations.jpa", "migrations.gorm", "migrations.javascript"})
 RELATIONAL = frozenset({"postgresql", "mysql", "sqlite"})
+MIGRATION_TOOLS = frozenset({Tool.ALEMBIC, Tool.DJANGO, Tool.LIQUIBASE, Tool.SEQUELIZE})
+# Models that restate a relational schema: the migrations win when both exist.
+RELATIONAL_MODEL_TOOLS = MODEL_TOOLS - {Tool.MONGODB}
+MODEL_NAMES = {
+    Tool.DJANGO_MODELS: "Django models",
+    Tool.JPA: "JPA entities",
+    Tool.GORM: "GORM models",
+    Tool.PRISMA: "Prisma schema",
+    Tool.SEQUELIZE_MODELS: "Sequelize models",
+    Tool.MONGODB: "MongoDB schemas and indexes",
+}
+MONGODB_DIALECT = "mongodb"
 _DIALECT_HINTS = {"postgres": "postgres", "postgresql": "postgres", "pg": "postgres"} | {
     "mysql": "mysql",
     "mariadb": "mysql",
     "sqlite": "sqlite",
 }
 
-# Schema sources this slice does not read yet, recognised by import (module prefix -> name).
+# Schema sources gatekeeper does not read yet, recognised by import (module prefix -> name).
 _UNSUPPORTED_IMPORTS = (
-    ("sequelize", "Sequelize"),
     ("typeorm", "TypeORM"),
     ("knex", "Knex"),
-    ("@prisma/client", "Prisma"),
     ("drizzle-orm", "Drizzle"),
     ("@mikro-orm/", "MikroORM"),
-    ("gorm.io/gorm", "GORM"),
-    ("github.com/jinzhu/gorm", "GORM"),
+    ("sequelize-typescript", "sequelize-typescript models"),
     ("entgo.io/ent", "ent"),
-    ("jakarta.persistence", "JPA entities"),
-    ("javax.persistence", "JPA entities"),
     ("sqlmodel", "SQLModel models"),
     ("peewee", "peewee models"),
     ("tortoise", "Tortoise ORM models"),
+    ("mongoengine", "mongoengine documents"),
+    ("beanie", "Beanie documents"),
+    ("odmantic", "ODMantic models"),
+    ("@typegoose/typegoose", "Typegoose models"),
+    ("@nestjs/mongoose", "NestJS mongoose schemas"),
+    ("go.mongodb.org/mongo-driver", "MongoDB Go driver indexes"),
 )
-_UNSUPPORTED_DATABASES = {"mongodb": "MongoDB", "dynamodb": "DynamoDB"}
+_UNSUPPORTED_DATABASES = {"dynamodb": "DynamoDB"}
 # ... and by what a manifest declares (text as written in it -> name).
 _UNSUPPORTED_MANIFEST_TEXT = (
-    ("spring-boot-starter-data-jpa", "JPA entities"),
-    ("hibernate-core", "JPA entities"),
-    ("jakarta.persistence-api", "JPA entities"),
-    ("liquibase", "Liquibase"),
-    ('"sequelize"', "Sequelize"),
     ('"typeorm"', "TypeORM"),
     ('"knex"', "Knex"),
-    ('"prisma"', "Prisma"),
-    ('"@prisma/client"', "Prisma"),
     ('"drizzle-orm"', "Drizzle"),
-    ("gorm.io/gorm", "GORM"),
-    ("github.com/jinzhu/gorm", "GORM"),
+    ('"sequelize-typescript"', "sequelize-typescript models"),
     ("entgo.io/ent", "ent"),
     ("sqlmodel", "SQLModel models"),
     ("peewee", "peewee models"),
     ("tortoise-orm", "Tortoise ORM models"),
+    ("mongoengine", "mongoengine documents"),
+    ("beanie", "Beanie documents"),
+    ('"@typegoose/typegoose"', "Typegoose models"),
+    ('"@nestjs/mongoose"', "NestJS mongoose schemas"),
 )
+# Which database family an unread source describes: a history of that family covers it.
+_DOCUMENT_SOURCES = frozenset(
+    {
+        "mongoengine documents",
+        "Beanie documents",
+        "ODMantic models",
+        "Typegoose models",
+        "NestJS mongoose schemas",
+        "MongoDB Go driver indexes",
+    }
+)
+
+
+def family_of(source: str) -> str:
+    """ "document", "dynamodb" or "relational": what kind of schema an unread source holds."""
+    if source in _DOCUMENT_SOURCES:
+        return "document"
+    return "dynamodb" if source == "DynamoDB" else "relational"
+
+
+def history_family(dialect: str) -> str:
+    return "document" if dialect == MONGODB_DIALECT else "relational"
+
 
 # Request validation libraries (module prefix -> name), for the data validation criterion.
 VALIDATION_IMPORTS = (
@@ -116,15 +153,20 @@ class Located:
 @dataclass(frozen=True, slots=True)
 class History:
     """One schema source replayed: an Alembic versions directory, a service's Django apps, a
-    directory of SQL migrations, a schema dump, or Django models without migrations."""
+    directory of SQL migrations, a Liquibase changelog, a schema dump, or a service's models
+    of one tool (Django, JPA, GORM, Prisma, Sequelize, MongoDB) where no migration exists."""
 
-    key: str  # the directory (or service root for Django) it was grouped by
+    key: str  # the directory (or service root for Django and models) it was grouped by
     tool: Tool
     dialect: str
     service: str | None  # root of the service it belongs to
     files: tuple[str, ...]
     schema: SchemaModel
     is_migrations: bool  # a history run against a live database (not a dump or models)
+
+    @property
+    def family(self) -> str:
+        return history_family(self.dialect)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +176,7 @@ class ServiceDatabase:
     databases: tuple[str, ...]
     frameworks: tuple[str, ...]
     dialect: str
-    unsupported: tuple[str, ...]  # schema sources seen but not read yet ("MongoDB", "GORM")
+    unsupported: tuple[str, ...]  # schema sources seen but not read yet ("TypeORM", "DynamoDB")
     evidence: tuple[Located, ...]  # where the database was detected
 
 
@@ -147,14 +189,49 @@ class DatabaseFacts:
     dumps: tuple[str, ...]  # schema dumps kept as documentation beside a migration history
     create_all: tuple[Located, ...]
     orm_models: tuple[Located, ...]  # SQLAlchemy/SQLModel model classes (not replayed yet)
-    validation: tuple[Located, ...]  # request validation imports in application code
+    validation: tuple[Located, ...]  # request validation imports and annotations, model rules
     docs: tuple[Located, ...]  # ER diagrams and schema documents
+    sync: tuple[Located, ...] = ()  # AutoMigrate(), sequelize.sync(), ddl-auto: schema at startup
+    beside: tuple[Located, ...] = ()  # models kept as documentation beside migrations
 
     def histories_of(self, root: str) -> tuple[History, ...]:
         return tuple(h for h in self.histories if h.service == root)
 
 
 ReadText = Callable[[str], str]
+
+
+@dataclass(slots=True)
+class _Code:
+    """What the worker extractors found in application code, gathered per service."""
+
+    python: list[Migration]
+    schemas: list[CodeSchema]
+    create_all: list[Located]
+    orm_models: list[Located]
+    imports: list[FileImports]
+    mongo_indexes: list[tuple[str, Index]]
+
+
+def _gather(file_facts: Mapping[str, Mapping[str, object]]) -> _Code:
+    code = _Code([], [], [], [], [], [])
+    for path in sorted(file_facts):
+        if is_test_path(path):
+            continue
+        for fact in file_facts[path].values():
+            if isinstance(fact, Migration):
+                code.python.append(fact)
+            elif isinstance(fact, OrmCode):
+                code.create_all.extend(Located(path, n, "create_all()") for n in fact.create_all)
+                code.orm_models.extend(
+                    Located(path, n, "SQLAlchemy model") for n in fact.sqlalchemy_models
+                )
+                code.mongo_indexes.extend((path, i) for i in fact.mongo_indexes)
+            elif isinstance(fact, CodeSchema):
+                code.schemas.append(fact)
+            elif isinstance(fact, FileImports):
+                code.imports.append(fact)
+    return code
 
 
 def collect(
@@ -170,52 +247,65 @@ def collect(
     def owner(path: str) -> str | None:
         return next((r for r in roots if r == "." or path.startswith(r + "/")), None)
 
+    errors: list[Located] = []
+    notes: list[Located] = []
+    schemas, prisma_errors = _prisma_sources(index)
+    errors.extend(prisma_errors)
+    prisma_dialects = {posixpath.dirname(s.path): s.dialect for s in schemas if s.dialect}
+
     def dialect_of(path: str) -> str:
         for part in reversed(path.lower().split("/")[:-1]):
             if part in _DIALECT_HINTS:
                 return _DIALECT_HINTS[part]
+        if path.endswith((".prisma", "/migration.sql")):
+            for directory in _ancestors(path):
+                if directory in prisma_dialects:
+                    return prisma_dialects[directory]
         root = owner(path)
         if root is not None:
             return dialects[root]
         return _declared_dialect(declared_database)
 
-    errors: list[Located] = []
-    notes: list[Located] = []
-    python: list[Migration] = []
-    create_all: list[Located] = []
-    orm_models: list[Located] = []
-    imports: list[FileImports] = []
-    for path in sorted(file_facts):
-        if is_test_path(path):
-            continue
-        for fact in file_facts[path].values():
-            if isinstance(fact, Migration):
-                python.append(fact)
-            elif isinstance(fact, OrmCode):
-                create_all.extend(Located(path, n, "create_all()") for n in fact.create_all)
-                orm_models.extend(
-                    Located(path, n, "SQLAlchemy model") for n in fact.sqlalchemy_models
-                )
-            elif isinstance(fact, FileImports):
-                imports.append(fact)
+    code = _gather(file_facts)
     errors.extend(_unanalyzed_sources(index, unanalyzed))
+    validation = list(_validation(code.imports))
+    sync: list[Located] = []
+    for schema in code.schemas:
+        errors.extend(Located(schema.path, None, p) for p in schema.problems)
+        if schema.truncated:
+            errors.append(
+                Located(
+                    schema.path,
+                    None,
+                    "more declarations than gatekeeper reads from one file; the rest were not "
+                    "analyzed",
+                )
+            )
+        validation.extend(Located(schema.path, m.line, m.what) for m in schema.validation)
+        sync.extend(Located(schema.path, m.line, m.what) for m in schema.startup_sync)
+        if schema.migration is not None:
+            code.python.append(schema.migration)
+    sync.extend(_ddl_auto(index))
+    changelogs, changelog_errors = _liquibase_sources(index)
+    errors.extend(changelog_errors)
     expanded: list[Migration] = []
-    for migration in python:
+    for migration in code.python + changelogs:
         errors.extend(_problems(migration))
         expanded.append(_expand_sql(migration, dialect_of(migration.path), notes))
     sql_migrations, sql_errors = _sql_sources(index, dialect_of)
     errors.extend(sql_errors)
-    histories, dumps = _histories(expanded + sql_migrations, owner, dialect_of)
-    signals = _file_signals(index, owner)
+    models = _model_migrations(code, schemas, owner)
+    histories, dumps, beside = _histories(expanded + sql_migrations + models, owner, dialect_of)
+    signals: dict[str | None, set[str]] = {}
     for service in services:
         signals.setdefault(service.root, set()).update(_manifest_signals(index, service))
-    for fact in imports:
+    for fact in code.imports:
         root = owner(fact.path)
         for item in fact.imports:
             for prefix, name in _UNSUPPORTED_IMPORTS:
                 if _module_matches(item.module, prefix):
                     signals.setdefault(root, set()).add(name)
-    for model in orm_models:
+    for model in code.orm_models:
         signals.setdefault(owner(model.path), set()).add("SQLAlchemy models")
     return DatabaseFacts(
         histories=tuple(histories),
@@ -226,11 +316,22 @@ def collect(
         errors=tuple(sorted(set(errors))),
         notes=tuple(sorted(set(notes))),
         dumps=tuple(dumps),
-        create_all=tuple(sorted(create_all)),
-        orm_models=tuple(sorted(orm_models)),
-        validation=tuple(sorted(_validation(imports))),
+        create_all=tuple(sorted(code.create_all)),
+        orm_models=tuple(sorted(code.orm_models)),
+        validation=tuple(sorted(set(validation))),
         docs=tuple(sorted(_schema_docs(index))),
+        sync=tuple(sorted(set(sync))),
+        beside=tuple(sorted(set(beside))),
     )
+
+
+def _ancestors(path: str) -> Iterator[str]:
+    directory = posixpath.dirname(path)
+    for _ in range(64):
+        yield directory
+        if not directory:
+            return
+        directory = posixpath.dirname(directory)
 
 
 # ---------------------------------------------------------------------------- dialects
@@ -263,11 +364,19 @@ def _looks_like_migration(path: str) -> bool:
     )
 
 
+_CODE_LANGUAGES = frozenset({"java", "kotlin", "go", "javascript", "typescript"})
+# Text that marks a source file as a possible schema source when the workers could not read it.
+_SCHEMA_MARKERS = ("@Entity", "@Document", "gorm", "Schema(", "sequelize", "createIndex")
+
+
 def _unanalyzed_sources(index: RepoIndex, unanalyzed: Sequence[Unanalyzed]) -> Iterable[Located]:
-    """Migration files the workers could not parse, or whose extractor failed."""
+    """Schema sources the workers could not parse, or whose extractor failed."""
     for u in unanalyzed:
-        if u.engine in PYTHON_EXTRACTORS:
+        if u.engine in PYTHON_EXTRACTORS or u.engine in CODE_EXTRACTORS:
             yield Located(u.path, None, f"{u.engine}: {u.reason}")
+        elif (entry := index.get(u.path)) is not None and entry.language in _CODE_LANGUAGES:
+            if not is_test_path(u.path) and _has_markers(index, u.path):
+                yield Located(u.path, None, f"not parsed: {u.reason}")
         elif _looks_like_migration(u.path) and _migration_text(index, u.path):
             yield Located(u.path, None, f"not parsed: {u.reason}")
         elif sql.classify(u.path) is not None and not is_test_path(u.path):
@@ -284,6 +393,15 @@ def _migration_text(index: RepoIndex, path: str) -> bool:
         return True
     lowered = text.lower()
     return "revision" in lowered or "migration" in lowered or "op." in text
+
+
+def _has_markers(index: RepoIndex, path: str) -> bool:
+    """Whether an unparsed source file may declare a schema (or cannot be read at all)."""
+    try:
+        text = index.read_text(path).text
+    except (GatekeeperError, OSError, ValueError):
+        return True
+    return any(marker in text for marker in _SCHEMA_MARKERS)
 
 
 def _problems(migration: Migration) -> Iterable[Located]:
@@ -411,37 +529,48 @@ def _without_markers(text: str) -> str:
 # ---------------------------------------------------------------------------- histories
 
 
+def _history_key(m: Migration, owner: Callable[[str], str | None]) -> str:
+    if m.tool is Tool.DJANGO or m.tool in MODEL_TOOLS:
+        return owner(m.path) or "."
+    if m.tool is Tool.LIQUIBASE:  # grouped by the root changelog that includes it
+        return posixpath.dirname(m.app) or "."
+    if m.tool is Tool.SQL and m.app == sql.SqlFlavor.PRISMA.value:  # migrations/<dir>/x.sql
+        return posixpath.dirname(posixpath.dirname(m.path)) or "."
+    return posixpath.dirname(m.path) or "."
+
+
+def _runs_on_live_database(tool: Tool, members: Sequence[Migration]) -> bool:
+    return tool in MIGRATION_TOOLS or any(_is_versioned(m) for m in members)
+
+
 def _histories(
     migrations: Sequence[Migration],
     owner: Callable[[str], str | None],
     dialect_of: Callable[[str], str],
-) -> tuple[list[History], list[str]]:
+) -> tuple[list[History], list[str], list[Located]]:
+    """(histories, schema dumps beside migrations, models beside migrations)."""
     groups: dict[tuple[str, Tool], list[Migration]] = {}
     for m in migrations:
-        if m.tool is Tool.DJANGO or m.tool is Tool.DJANGO_MODELS:
-            key = owner(m.path) or "."
-        else:
-            key = posixpath.dirname(m.path) or "."
-        groups.setdefault((key, m.tool), []).append(m)
+        groups.setdefault((_history_key(m, owner), m.tool), []).append(m)
     with_history = {
-        owner(ms[0].path)
-        for (_, tool), ms in groups.items()
-        if tool in (Tool.ALEMBIC, Tool.DJANGO) or any(_is_versioned(m) for m in ms)
+        owner(ms[0].path) for (_, tool), ms in groups.items() if _runs_on_live_database(tool, ms)
     }
-    django_services = {owner(ms[0].path) for (_, tool), ms in groups.items() if tool is Tool.DJANGO}
     histories: list[History] = []
     dumps: list[str] = []
+    beside: list[Located] = []
     for (key, tool), members in sorted(groups.items()):
         service = owner(members[0].path)
-        is_migrations = tool in (Tool.ALEMBIC, Tool.DJANGO) or any(
-            _is_versioned(m) for m in members
-        )
-        if tool is Tool.DJANGO_MODELS and service in django_services:
-            continue  # the migrations are the schema; models.py only restates it
+        is_migrations = _runs_on_live_database(tool, members)
+        if tool in RELATIONAL_MODEL_TOOLS and service in with_history:
+            # The migrations are the schema; models only restate it (and count as its docs).
+            beside.extend(
+                Located(m.path, None, f"{MODEL_NAMES[tool]} beside the migrations") for m in members
+            )
+            continue
         if tool is Tool.SQL and not is_migrations and service in with_history:
             dumps.extend(m.path for m in members)
             continue
-        dialect = dialect_of(members[0].path)
+        dialect = MONGODB_DIALECT if tool is Tool.MONGODB else dialect_of(members[0].path)
         schema = replay(members, dialect=dialect, check_safety=is_migrations)
         histories.append(
             History(
@@ -449,34 +578,142 @@ def _histories(
                 tool=tool,
                 dialect=dialect,
                 service=service,
-                files=tuple(sorted(m.path for m in members)),
+                files=tuple(sorted({m.path for m in members})),
                 schema=schema,
                 is_migrations=is_migrations,
             )
         )
-    return histories, sorted(dumps)
+    return histories, sorted(dumps), beside
 
 
 def _is_versioned(m: Migration) -> bool:
     return m.tool is Tool.SQL and bool(m.version) and m.app != sql.SqlFlavor.DUMP.value
 
 
-# ---------------------------------------------------------------------------- services
+# ---------------------------------------------------------------------------- models and others
 
 
-def _file_signals(
-    index: RepoIndex, owner: Callable[[str], str | None]
-) -> dict[str | None, set[str]]:
-    """Schema files of tools this slice does not read yet, per owning service."""
-    found: dict[str | None, set[str]] = {}
+def _prisma_sources(index: RepoIndex) -> tuple[list[prisma.PrismaSchema], list[Located]]:
+    schemas: list[prisma.PrismaSchema] = []
+    errors: list[Located] = []
     for entry in index.files:
-        if is_test_path(entry.path):
+        if entry.language != "prisma" or is_test_path(entry.path):
             continue
-        if entry.language == "prisma":
-            found.setdefault(owner(entry.path), set()).add("Prisma")
-        elif entry.language in ("xml", "yaml", "json") and "changelog" in entry.path.lower():
-            found.setdefault(owner(entry.path), set()).add("Liquibase")
-    return found
+        text = _read(index, entry.path, errors)
+        if text is None:
+            continue
+        parsed = prisma.parse_schema(text, entry.path)
+        errors.extend(Located(entry.path, None, p) for p in parsed.problems)
+        schemas.append(parsed)
+    return schemas, errors
+
+
+def _liquibase_sources(index: RepoIndex) -> tuple[list[Migration], list[Located]]:
+    logs: dict[str, liquibase.ChangeLog] = {}
+    errors: list[Located] = []
+    for entry in index.files:
+        if (
+            entry.language not in ("yaml", "json", "xml")
+            or is_test_path(entry.path)
+            or not liquibase.is_candidate(entry.path)
+        ):
+            continue
+        text = _read(index, entry.path, errors)
+        parsed = liquibase.parse(entry.path, text) if text is not None else None
+        if parsed is None:
+            continue
+        errors.extend(Located(entry.path, None, p) for p in parsed.problems)
+        logs[entry.path] = parsed
+    if not logs:
+        return [], errors
+    return liquibase.migrations(logs, liquibase.ordered(logs)), errors
+
+
+_DDL_AUTO = re.compile(
+    r"([\w.-]{0,80}(?:ddl-auto|ddl_auto|hbm2ddl\.auto))[\"']?\s{0,8}[:=]\s{0,8}[\"']?"
+    r"(update|create-drop|create)\b",
+    re.IGNORECASE,
+)
+
+
+# Spring profiles for tests and local runs, where create-drop is the norm, not a deployment.
+_LOCAL_PROFILES = frozenset(
+    {"test", "tests", "it", "e2e", "integration", "dev", "local", "h2", "ci"}
+)
+
+
+def _ddl_auto(index: RepoIndex) -> Iterable[Located]:
+    """Spring `spring.jpa.hibernate.ddl-auto=update|create`: Hibernate changes the schema at
+    startup, like create_all(). application.properties/yml and profiles other than test and
+    local ones are read."""
+    for entry in index.files:
+        base = posixpath.basename(entry.path).lower()
+        stem = base.rpartition(".")[0]
+        profile = set(re.split(r"[-_.]", stem.removeprefix("application"))) - {""}
+        if (
+            entry.language not in ("properties", "yaml")
+            or not stem.startswith("application")
+            or profile & _LOCAL_PROFILES
+            or is_test_path(entry.path)
+        ):
+            continue
+        try:
+            text = index.read_text(entry.path).text
+        except (GatekeeperError, OSError, ValueError):
+            continue  # not a schema source: nothing is lost
+        if "ddl" not in text:
+            continue
+        for number, line in enumerate(text.splitlines()[:20_000], start=1):
+            if line.lstrip().startswith("#"):
+                continue
+            if match := _DDL_AUTO.search(line[:400]):
+                yield Located(entry.path, number, f"{match.group(1)}={match.group(2).lower()}")
+
+
+def _model_migrations(
+    code: _Code, schemas: Sequence[prisma.PrismaSchema], owner: Callable[[str], str | None]
+) -> list[Migration]:
+    """Each service's model declarations of each tool, resolved into schema Migrations."""
+    decls: dict[tuple[str | None, Tool], list[ModelDecl]] = {}
+    relations: dict[str | None, list[Relation]] = {}
+    indexes: dict[str | None, list[tuple[str, Index]]] = {}
+    table_names: dict[str | None, dict[str, str]] = {}
+    migrated: dict[str | None, set[str]] = {}
+    for schema in code.schemas:
+        root = owner(schema.path)
+        for decl in schema.models:
+            decls.setdefault((root, decl.tool), []).append(decl)
+        relations.setdefault(root, []).extend(schema.relations)
+        indexes.setdefault(root, []).extend((schema.path, i) for i in schema.indexes)
+        table_names.setdefault(root, {}).update(schema.table_names)
+        migrated.setdefault(root, set()).update(schema.migrated)
+    for path, index in code.mongo_indexes:
+        indexes.setdefault(owner(path), []).append((path, index))
+    document_prisma: set[str | None] = set()
+    for parsed in schemas:
+        root = owner(parsed.path)
+        decls.setdefault((root, Tool.PRISMA), []).extend(parsed.models)
+        if parsed.dialect == MONGODB_DIALECT:
+            document_prisma.add(root)
+    keys = set(decls) | {(root, Tool.MONGODB) for root, found in indexes.items() if found}
+    built: list[Migration] = []
+    for root, tool in sorted(keys, key=lambda k: (k[0] or "", k[1].value)):
+        document = tool is Tool.MONGODB or (tool is Tool.PRISMA and root in document_prisma)
+        built.extend(
+            ormmodels.resolve(
+                tool,
+                decls.get((root, tool), []),
+                relations=relations.get(root, []) if tool is Tool.SEQUELIZE_MODELS else (),
+                indexes=indexes.get(root, []) if tool is Tool.MONGODB else (),
+                table_names=table_names.get(root, {}) if tool is Tool.GORM else None,
+                migrated=migrated.get(root, set()) if tool is Tool.GORM else (),
+                keys=not document,
+            )
+        )
+    return built
+
+
+# ---------------------------------------------------------------------------- services
 
 
 def _manifest_signals(index: RepoIndex, service: Service) -> set[str]:

@@ -44,6 +44,7 @@ class SqlFlavor(StrEnum):
     FLYWAY = "flyway"  # V1__init.sql (U1__ undo, R__ repeatable)
     GOLANG_MIGRATE = "golang-migrate"  # 0001_init.up.sql / 0001_init.down.sql
     NUMBERED = "numbered"  # migrations/0001_init.sql (dbmate, goose, sql-migrate, plain)
+    PRISMA = "prisma"  # prisma/migrations/20240101120000_init/migration.sql
     DUMP = "dump"  # schema.sql, init.sql, structure.sql: the whole schema at once
 
 
@@ -58,6 +59,7 @@ class SqlFile:
 _FLYWAY = re.compile(r"^([VUR])(\d{1,32}(?:[._]\d{1,32}){0,16})?__[^/]{1,200}\.sql$", re.IGNORECASE)
 _GOLANG = re.compile(r"^(\d{1,32})_[^/]{1,200}\.(up|down)\.sql$", re.IGNORECASE)
 _NUMBERED = re.compile(r"^(\d{1,32})[_.-][^/]{0,200}\.sql$")
+_PRISMA_DIR = re.compile(r"^(\d{1,32})_[^/]{0,200}$")
 _DUMPS = frozenset({"schema.sql", "init.sql", "structure.sql", "init-db.sql", "initdb.sql"})
 _MIGRATION_DIRS = frozenset({"migrations", "migration", "migrate", "schema", "sql"})
 
@@ -82,6 +84,9 @@ def classify(path: str) -> SqlFile | None:
     if lowered in _DUMPS:
         return SqlFile(path, SqlFlavor.DUMP, (), "up")
     parts = path.lower().split("/")[:-1]
+    prisma = lowered == "migration.sql" and len(parts) >= 2 and parts[-2] == "migrations"
+    if prisma and (match := _PRISMA_DIR.match(parts[-1])):
+        return SqlFile(path, SqlFlavor.PRISMA, (int(match.group(1)),), "up")
     if any(part in _MIGRATION_DIRS for part in parts):
         match = _NUMBERED.match(base)
         version = (int(match.group(1)),) if match else ()

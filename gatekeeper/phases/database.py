@@ -1,7 +1,8 @@
 """Phase 2, Database Architecture: schema, indexes, migrations, validation.
 
-The schema comes from the migrations replayed statically (Alembic, Django, SQL files); stacks
-whose schema sources are not read yet report `error`, never `pass`.
+The schema comes from the migrations replayed statically (Alembic, Django, SQL, Prisma,
+Liquibase, Sequelize), else from the models (Django, JPA, GORM, Prisma, Sequelize, mongoose);
+stacks whose schema sources are not read yet report `error`, never `pass`.
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from gatekeeper.migrations.collect import (
+    MODEL_NAMES,
     RELATIONAL,
+    RELATIONAL_MODEL_TOOLS,
     DatabaseFacts,
     History,
     Located,
     ServiceDatabase,
     collect,
+    family_of,
 )
 from gatekeeper.migrations.model import (
     ForeignKey,
@@ -45,21 +49,28 @@ _TOOL_NAMES = {
     Tool.ALEMBIC: "Alembic",
     Tool.DJANGO: "Django migrations",
     Tool.SQL: "SQL migrations",
-    Tool.DJANGO_MODELS: "Django models",
+    Tool.LIQUIBASE: "Liquibase changelog",
+    Tool.SEQUELIZE: "Sequelize migrations",
+    **MODEL_NAMES,
 }
-_DIALECT_NAMES = {"postgres": "PostgreSQL", "mysql": "MySQL", "sqlite": "SQLite"}
-# Columns an application looks rows up by: each value should identify one row.
+_DIALECT_NAMES = {
+    "postgres": "PostgreSQL",
+    "mysql": "MySQL",
+    "sqlite": "SQLite",
+    "mongodb": "MongoDB",
+}
+# Columns an application looks rows up by: each value should identify one row. Compared
+# without underscores and case, so `userName`, `external_id` and `externalId` match too.
 _LOOKUP_COLUMNS = frozenset(
     {
         "email",
-        "email_address",
+        "emailaddress",
         "username",
-        "user_name",
         "login",
         "slug",
-        "external_id",
-        "external_ref",
-        "public_id",
+        "externalid",
+        "externalref",
+        "publicid",
         "uuid",
         "handle",
     }
@@ -73,10 +84,11 @@ NO_SCHEMA_SOURCE = Rule(
     "database.schema_documented",
     Severity.MEDIUM,
     Confidence.MEDIUM,
-    "The service uses a relational database, but no schema source (migrations, a schema "
-    "dump, models) was found.",
-    "Keep the schema under version control as migrations (Alembic, Django, Flyway, "
-    "golang-migrate) or at least a schema.sql dump.",
+    "The service uses a database, but no schema source (migrations, a schema dump, models or "
+    "entities; for MongoDB, schemas or index definitions) was found.",
+    "Keep the schema under version control as migrations (Alembic, Django, Flyway, Liquibase, "
+    "golang-migrate, Prisma) or at least a schema.sql dump; for MongoDB, declare the schema "
+    "(mongoose) and create its indexes in code or migration scripts.",
 )
 SCHEMA_SOURCE_UNREADABLE = Rule(
     "GK202",
@@ -270,6 +282,40 @@ NO_MIGRATIONS = Rule(
     "Manage schema changes with a migration tool (Alembic, Django migrations, Flyway, "
     "golang-migrate, dbmate) and commit its files.",
 )
+SCHEMA_SYNCED_AT_STARTUP = Rule(
+    "GK234",
+    "schema-synced-at-startup",
+    "database.migration_approach",
+    Severity.HIGH,
+    Confidence.MEDIUM,
+    "The ORM creates or alters tables at startup (GORM AutoMigrate, sequelize.sync(), "
+    "Hibernate ddl-auto=update/create) and no migration history exists: schema changes are "
+    "applied unreviewed, cannot be rolled back, and never drop or rename anything.",
+    "Adopt a migration tool (golang-migrate, goose or Atlas for GORM; sequelize-cli "
+    "migrations; Flyway or Liquibase for JPA with ddl-auto=validate) and run it on deploy.",
+)
+SCHEMA_SYNC_BESIDE_MIGRATIONS = Rule(
+    "GK235",
+    "schema-sync-beside-migrations",
+    "database.migration_approach",
+    Severity.LOW,
+    Confidence.MEDIUM,
+    "The ORM also changes the schema at startup (AutoMigrate, sequelize.sync(), ddl-auto) "
+    "although migrations manage it; tables it alters bypass the migration history.",
+    "Remove the startup sync (or set Hibernate ddl-auto=validate) and let the migrations make "
+    "every schema change.",
+)
+MODELS_WITHOUT_MIGRATION_TOOL = Rule(
+    "GK236",
+    "orm-models-without-migrations",
+    "database.migration_approach",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "ORM models or entities (JPA, GORM, Prisma, Sequelize) define the schema but no migration "
+    "history is committed, so nothing records how a database reaches that schema.",
+    "Commit migrations: Flyway or Liquibase for JPA, `prisma migrate dev` for Prisma, "
+    "sequelize-cli for Sequelize, golang-migrate/goose/Atlas for GORM.",
+)
 TABLE_WITHOUT_CONSTRAINTS = Rule(
     "GK241",
     "table-without-constraints",
@@ -312,6 +358,9 @@ RULES: tuple[Rule, ...] = (
     RENAME,
     DROP,
     NO_MIGRATIONS,
+    SCHEMA_SYNCED_AT_STARTUP,
+    SCHEMA_SYNC_BESIDE_MIGRATIONS,
+    MODELS_WITHOUT_MIGRATION_TOOL,
     TABLE_WITHOUT_CONSTRAINTS,
     NO_REQUEST_VALIDATION,
 )
@@ -345,7 +394,7 @@ class _Scope:
 
     service: ServiceDatabase | None
     histories: tuple[History, ...]
-    not_read: tuple[str, ...]  # schema sources of stacks not analyzed yet ("MongoDB", "GORM")
+    not_read: tuple[str, ...]  # schema sources of stacks not analyzed yet ("TypeORM", "DynamoDB")
 
     @property
     def name(self) -> str:
@@ -354,6 +403,32 @@ class _Scope:
     @property
     def migrations(self) -> tuple[History, ...]:
         return tuple(h for h in self.histories if h.is_migrations)
+
+    @property
+    def document_only(self) -> bool:
+        """Only MongoDB here: schemaless, so there are no schema migrations to check."""
+        if self.service is not None and set(self.service.databases) & (RELATIONAL | {"dynamodb"}):
+            return False
+        if any(family_of(n) != "document" for n in self.not_read):
+            return False
+        if any(h.family != "document" for h in self.histories):
+            return False
+        return bool(self.histories) or (
+            self.service is not None and "mongodb" in self.service.databases
+        )
+
+    def missing(self) -> list[str]:
+        """Databases the service uses without any schema source of their family read."""
+        if self.service is None:
+            return []
+        families = {h.family for h in self.histories} | {family_of(n) for n in self.not_read}
+        found = []
+        relational = [d for d in self.service.databases if d in RELATIONAL]
+        if relational and "relational" not in families:
+            found.append(", ".join(relational))
+        if "mongodb" in self.service.databases and "document" not in families:
+            found.append("mongodb")
+        return found
 
     def location(self) -> Location:
         """Where a finding about something missing points: the database evidence, else root."""
@@ -373,9 +448,10 @@ def _scopes(facts: DatabaseFacts) -> list[_Scope]:
             continue
         if not histories and orphans and set(service.databases) & RELATIONAL:
             histories = orphans  # migrations kept outside the service directory
-        not_read = tuple(
-            name for name in service.unsupported if name in ("MongoDB", "DynamoDB") or not histories
-        )
+        # An unread source matters unless a history of the same family covers its schema
+        # (TypeORM beside Flyway migrations does; mongoengine beside Alembic does not).
+        families = {h.family for h in histories}
+        not_read = tuple(name for name in service.unsupported if family_of(name) not in families)
         scopes.append(_Scope(service, histories, not_read))
     if orphans and not any(set(s.histories) & set(orphans) for s in scopes):
         scopes.append(_Scope(None, orphans, ()))
@@ -471,8 +547,17 @@ def _no_schema_outcome(facts: DatabaseFacts, scopes: Sequence[_Scope], what: str
 
 def _history_label(history: History) -> str:
     count = len(history.schema.migrations)
-    unit = "file" if history.tool in (Tool.SQL, Tool.DJANGO_MODELS) else "migration"
+    models = history.tool in MODEL_NAMES
+    unit = "file" if history.tool is Tool.SQL or models else "migration"
+    if history.tool is Tool.LIQUIBASE:
+        unit = "changeSet"
     where = f"in {history.key}"
+    if models and history.tool is not Tool.DJANGO_MODELS:
+        where = f"in {', '.join(history.files[:_MAX_LISTED])}" + (
+            f" and {len(history.files) - _MAX_LISTED} more"
+            if len(history.files) > _MAX_LISTED
+            else ""
+        )
     if history.tool in (Tool.DJANGO, Tool.DJANGO_MODELS):
         apps = sorted({m.app for m in history.schema.migrations})
         where = f"of app(s) {', '.join(apps[:_MAX_LISTED])}" + (
@@ -493,13 +578,16 @@ def schema_source_is_analyzed(ctx: Context) -> Outcome:
     """Database schema documented.
 
     Why: a schema that lives only in a running database cannot be reviewed, reproduced or
-    checked. gatekeeper reads the schema statically from Alembic revisions, Django migrations
-    (or models.py when there are none) and SQL files (Flyway V*__*.sql, golang-migrate
-    *.up.sql, dbmate/goose sections, schema.sql and init.sql), replays them in order into one
-    model of tables, columns, indexes and constraints, and lists ER diagrams and schema
-    documents as extra evidence. A source that does not parse makes the result `error`; a
-    stack whose schema sources are not read yet (Prisma, Sequelize, JPA, GORM, MongoDB,
-    DynamoDB, SQLAlchemy models) is `error` too, never a pass.
+    checked. gatekeeper reads the schema statically from migrations (Alembic, Django, Flyway
+    V*__*.sql, golang-migrate *.up.sql, dbmate/goose sections, Prisma migrate, Liquibase
+    changelogs, sequelize-cli), schema dumps (schema.sql, init.sql), or, where no migration
+    exists, the models (Django, JPA entities, GORM structs, Prisma schema, Sequelize models);
+    for MongoDB, mongoose schemas, Spring Data @Document classes and createIndex/create_index
+    calls. It replays them in order into one model of tables, columns, indexes and
+    constraints; models beside migrations, ER diagrams and schema documents are extra
+    evidence. A source that does not parse makes the result `error`; a stack whose schema
+    sources are not read yet (TypeORM, Knex, DynamoDB, SQLAlchemy models ...) is `error` too,
+    never a pass.
     Fix: keep the schema under version control as migrations, or at least as a schema.sql
     dump, and fix any file named as unparsable.
     """
@@ -524,25 +612,25 @@ def schema_source_is_analyzed(ctx: Context) -> Outcome:
         return Outcome(Status.NOT_APPLICABLE, "no database detected and no schema source found")
     evidence: list[Evidence] = []
     for scope in scopes:
-        if scope.histories:
-            evidence += [_history_evidence_line(h) for h in scope.histories]
-        elif not scope.not_read:
-            databases = (
-                ", ".join(d for d in scope.service.databases if d in RELATIONAL)
-                if (scope.service)
-                else "a database"
+        evidence += [_history_evidence_line(h) for h in scope.histories]
+        for databases in scope.missing():
+            hint = (
+                "mongoose schemas, createIndex/create_index calls, Spring Data @Document classes"
+                if databases == "mongodb"
+                else "Alembic versions/, Django migrations or models, Flyway/Liquibase/"
+                "golang-migrate/Prisma/Sequelize migrations, JPA/GORM/Prisma/Sequelize models, "
+                "schema.sql"
             )
             findings.append(
                 make_finding(
                     NO_SCHEMA_SOURCE,
                     scope.location(),
-                    f"{scope.name} uses {databases} but no schema source was found (Alembic "
-                    "versions/, Django migrations or models, Flyway/golang-migrate SQL, "
-                    "schema.sql)",
+                    f"{scope.name} uses {databases} but no schema source was found ({hint})",
                     phase=PHASE_ID,
                 )
             )
     evidence += [Evidence(path, None, "schema dump") for path in facts.dumps]
+    evidence += [Evidence(b.path, b.line, b.what) for b in facts.beside]
     evidence += [Evidence(d.path, d.line, d.what) for d in facts.docs]
     analyzed = sum(len(s.histories) for s in scopes)
     return _finish(
@@ -562,6 +650,19 @@ def _covers(columns: Sequence[str], fk: ForeignKey) -> bool:
     """An index serves a foreign key when its leading columns are the key's columns."""
     lead = columns[: len(fk.columns)]
     return len(lead) == len(fk.columns) and set(lead) == set(fk.columns)
+
+
+_ORM_ALSO = {
+    Tool.JPA: ", and Hibernate does not either",
+    Tool.GORM: ", and GORM does not either",
+    Tool.PRISMA: ", and Prisma does not either",
+    Tool.SEQUELIZE_MODELS: ", and Sequelize does not either",
+}
+
+
+def _lookup_name(column: str) -> str:
+    """`external_id`, `externalId` and `profile.externalId` all read as `externalid`."""
+    return column.rpartition(".")[2].replace("_", "").lower()
 
 
 def _mentions(columns: Sequence[str], column: str) -> bool:
@@ -587,10 +688,11 @@ def foreign_keys_and_lookups_are_indexed(ctx: Context) -> Outcome:
 
     Why: a foreign key without an index makes every join and every delete of the referenced
     row scan the referencing table; PostgreSQL and SQLite do not index foreign keys, MySQL's
-    InnoDB does (so MySQL schemas get no such finding). Identifier columns that rows are
-    looked up by (email, username, slug, external ids) need a unique index, or lookups scan
-    and duplicates creep in. gatekeeper checks the replayed schema: each finding names
-    table.column and where it was declared.
+    InnoDB does (so MySQL schemas get no such finding), and neither Hibernate, GORM, Prisma nor
+    Sequelize adds one for a relation. Identifier columns that rows are looked up by (email,
+    username, slug, external ids) need a unique index, or lookups scan and duplicates creep
+    in; in MongoDB too, which has no foreign keys to check. gatekeeper checks the replayed
+    schema (or the models): each finding names table.column and where it was declared.
     Fix: create an index whose leading columns are the foreign key columns, and a unique index
     on each lookup identifier.
     """
@@ -640,13 +742,13 @@ def foreign_keys_and_lookups_are_indexed(ctx: Context) -> Outcome:
                     f"{table.name}.{column_list} references {fk.ref_table or '?'} (declared at "
                     f"{where}) and no index starts with it; "
                     f"{_DIALECT_NAMES.get(history.dialect, history.dialect)} does not create "
-                    "one for foreign keys",
+                    f"one for foreign keys{_ORM_ALSO.get(history.tool, '')}",
                     phase=PHASE_ID,
                 )
             )
         fk_columns = {c for fk in table.foreign_keys for c in fk.columns}
         for column in table.columns:
-            if column.name not in _LOOKUP_COLUMNS or column.name in fk_columns:
+            if _lookup_name(column.name) not in _LOOKUP_COLUMNS or column.name in fk_columns:
                 continue
             checked += 1
             unique = [i for i in table.indexes if i.unique and _mentions(i.columns, column.name)]
@@ -693,18 +795,29 @@ def foreign_keys_and_lookups_are_indexed(ctx: Context) -> Outcome:
 def migrations_are_linear_reversible_and_safe(ctx: Context) -> Outcome:
     """Migration approach established.
 
-    Why: schema changes reach production only through a migration tool (not create_all() at
-    startup), in one order (one Alembic head, one leaf per Django app), with a way back
-    (downgrade, reverse_code, .down.sql), and without locking or breaking a live table.
-    gatekeeper flags, on tables created by an earlier migration, what the migration linters
-    (squawk, strong_migrations, django-migration-linter) flag: a NOT NULL column without a
-    default, CREATE INDEX without CONCURRENTLY and a foreign key without NOT VALID on
-    PostgreSQL, column type changes, renames and drops.
+    Why: schema changes reach production only through a migration tool (not create_all(),
+    GORM AutoMigrate, sequelize.sync() or Hibernate ddl-auto at startup, nor models alone), in
+    one order (one Alembic head, one leaf per Django app), with a way back (downgrade,
+    reverse_code, .down.sql, a Sequelize down(), a Liquibase rollback), and without locking or
+    breaking a live table. gatekeeper flags, on tables created by an earlier migration, what
+    the migration linters (squawk, strong_migrations, django-migration-linter) flag: a NOT
+    NULL column without a default, CREATE INDEX without CONCURRENTLY and a foreign key without
+    NOT VALID on PostgreSQL, column type changes, renames and drops. A service that only uses
+    MongoDB has no schema migrations: not applicable.
     Fix: adopt a migration tool, merge branched histories, write every downgrade, and split
     unsafe changes into expand/backfill/contract steps as each finding's fix says.
     """
     facts = facts_of(ctx)
-    scopes = _scopes(facts)
+    every_scope = _scopes(facts)
+    scopes = [s for s in every_scope if not s.document_only]
+    if every_scope and not scopes and not facts.create_all:
+        if facts.errors:
+            return Outcome(Status.ERROR, "; ".join(_unreadable_note(facts)))
+        return Outcome(
+            Status.NOT_APPLICABLE,
+            "only MongoDB is used: a schemaless database has no schema migrations (its indexes "
+            "are checked by database.indexing_strategy)",
+        )
     if not scopes:
         if facts.create_all:
             first = facts.create_all[0]
@@ -723,6 +836,7 @@ def migrations_are_linear_reversible_and_safe(ctx: Context) -> Outcome:
     for scope in scopes:
         root = scope.service.root if scope.service is not None else None
         calls = [c for c in facts.create_all if root is None or _under(c.path, root)]
+        syncs = [c for c in facts.sync if root is None or _under(c.path, root)]
         histories = scope.migrations
         if histories:
             evidence += [_history_evidence_line(h) for h in histories]
@@ -741,8 +855,28 @@ def migrations_are_linear_reversible_and_safe(ctx: Context) -> Outcome:
                     phase=PHASE_ID,
                 )
             )
+        for call in syncs:
+            rule = SCHEMA_SYNC_BESIDE_MIGRATIONS if histories else SCHEMA_SYNCED_AT_STARTUP
+            state = (
+                "although migrations manage the schema"
+                if histories
+                else "and no migration history exists"
+            )
+            findings.append(
+                make_finding(
+                    rule,
+                    Location(call.path, call.line),
+                    f"{call.what} changes the schema at startup {state}",
+                    phase=PHASE_ID,
+                )
+            )
         if histories:
             continue
+        orm = [
+            h
+            for h in scope.histories
+            if h.tool in RELATIONAL_MODEL_TOOLS and h.tool is not Tool.DJANGO_MODELS
+        ]
         models = [h for h in scope.histories if h.tool is Tool.DJANGO_MODELS]
         if models:
             findings.append(
@@ -754,9 +888,20 @@ def migrations_are_linear_reversible_and_safe(ctx: Context) -> Outcome:
                     phase=PHASE_ID,
                 )
             )
+        elif orm and not syncs:
+            files = ", ".join(f for h in orm for f in h.files[:_MAX_LISTED])
+            findings.append(
+                make_finding(
+                    MODELS_WITHOUT_MIGRATION_TOOL,
+                    Location(orm[0].files[0]),
+                    f"{scope.name}: {MODEL_NAMES[orm[0].tool]} ({files}) define the schema but "
+                    "no migration history is committed",
+                    phase=PHASE_ID,
+                )
+            )
         elif scope.not_read:
             continue  # reported through the not-read note below
-        elif not calls:
+        elif not calls and not syncs:
             dumps = [h for h in scope.histories if h.tool is Tool.SQL]
             what = (
                 f"only a schema dump ({', '.join(dumps[0].files[:_MAX_LISTED])})"
@@ -875,10 +1020,12 @@ def schema_and_requests_are_validated(ctx: Context) -> Outcome:
 
     Why: the database is the last line of defence for data integrity (NOT NULL, UNIQUE and
     CHECK constraints hold whatever the code does), and request validation rejects bad input
-    before it gets there. gatekeeper counts the constraints in the replayed schema, flags
-    tables that accept any row, and looks for a request validation library in each web
-    service's code: pydantic, marshmallow, DRF serializers, Django forms, Joi, zod, yup,
-    class-validator, express-validator, go-playground/validator, Bean Validation.
+    before it gets there. gatekeeper counts the constraints in the replayed schema (for
+    models: NOT NULL, unique and required fields), flags tables that accept any row, and looks
+    for request validation in each web service's code: a library (pydantic, marshmallow, DRF
+    serializers, Django forms, Joi, zod, yup, class-validator, express-validator,
+    go-playground/validator), Bean Validation annotations, Go `validate:`/`binding:` tags, or
+    Sequelize and mongoose model validators.
     Fix: declare NOT NULL, UNIQUE and CHECK constraints for the rules the data must follow,
     and validate every request body against a declared model.
     """
@@ -905,7 +1052,9 @@ def schema_and_requests_are_validated(ctx: Context) -> Outcome:
             for i in unique
         ]
         others = [c for c in table.columns if c.name not in keys]
-        if others and not required and not unique and not table.checks:
+        # A MongoDB collection known only from its createIndex() calls: its fields are unknown.
+        declared = any(c.type for c in others)
+        if others and declared and not required and not unique and not table.checks:
             findings.append(
                 make_finding(
                     TABLE_WITHOUT_CONSTRAINTS,
