@@ -105,6 +105,9 @@ class Config:
     operational_routes: tuple[str, ...] = DEFAULT_OPERATIONAL_ROUTES
     # A document saying where rate limiting lives when it is not in this repository.
     rate_limiting_delegated_to: str | None = None
+    # Unsafe operations and irreversibility are linted in the newest N migrations of each
+    # history (each Django app); older ones are already applied. 0 lints every migration.
+    lint_recent_migrations: int = 3
     max_remediation_iterations: int = 2
     max_file_bytes: int = repo.DEFAULT_MAX_FILE_BYTES
     # where each declared key came from: key -> "pyproject.toml [tool.gatekeeper]"
@@ -199,6 +202,8 @@ def parse_table(table: Mapping[str, Any], where: str) -> Config:
             values[key] = _int(key, value, where, 0, 100)
         elif key == "max_remediation_iterations":
             values[key] = _int(key, value, where, 0, 10)
+        elif key == "lint_recent_migrations":
+            values[key] = _int(key, value, where, 0, 100_000)
         elif key == "max_file_bytes":
             values[key] = _int(key, value, where, 1024, 256 * 1024 * 1024)
         elif key == "client_types":

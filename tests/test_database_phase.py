@@ -813,3 +813,46 @@ def test_pipeline_unparsable_migration_is_an_error(tmp_path: Path) -> None:
     status, findings = result["database.schema_documented"]
     assert status == "error"
     assert findings == [("GK202", "migrations/versions/0004_broken.py", None)]
+
+
+def test_only_the_newest_migrations_are_linted_for_unsafe_operations(tmp_path: Path) -> None:
+    root = tmp_path / "db"
+    shutil.copytree(FIXTURES / "db-alembic-good", root)
+    versions = root / "migrations" / "versions"
+    # 0004 drops a column (unsafe); three safe revisions follow it
+    template = (
+        'revision = "{rev}"\ndown_revision = "{down}"\n\nfrom alembic import op\n'
+        "import sqlalchemy as sa\n\n\ndef upgrade() -> None:\n    {up}\n\n\n"
+        "def downgrade() -> None:\n    {down_op}\n"
+    )
+    steps = [
+        (
+            "0004",
+            "0003",
+            'op.drop_column("users", "phone")',
+            'op.add_column("users", sa.Column("phone", sa.String(32), nullable=True))',
+        ),
+    ] + [
+        (
+            f"000{n}",
+            f"000{n - 1}",
+            f'op.add_column("orders", sa.Column("note{n}", sa.Text(), nullable=True))',
+            f'op.drop_column("orders", "note{n}")',
+        )
+        for n in (5, 6, 7)
+    ]
+    for rev, down, up, down_op in steps:
+        (versions / f"{rev}_step.py").write_text(
+            template.format(rev=rev, down=down, up=up, down_op=down_op)
+        )
+    options = api.Options(engines=False, phases=("database",))
+
+    def drop_findings() -> list[str]:
+        report = api.audit(root, options).report
+        return [f.location.path for f in report.findings if f.rule_id == "GK232"]
+
+    assert drop_findings() == []  # 0004 is the fourth newest: already applied
+    (root / "pyproject.toml").write_text(
+        (root / "pyproject.toml").read_text() + "\n[tool.gatekeeper]\nlint_recent_migrations = 0\n"
+    )
+    assert drop_findings() == ["migrations/versions/0004_step.py"]

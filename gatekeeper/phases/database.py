@@ -25,6 +25,7 @@ from gatekeeper.migrations.model import (
     ForeignKey,
     Hazard,
     IndexOrigin,
+    Migration,
     ProblemKind,
     Table,
     Tool,
@@ -922,8 +923,19 @@ def migrations_are_linear_reversible_and_safe(ctx: Context) -> Outcome:
             if (history.key, history.tool) in seen:
                 continue
             seen.add((history.key, history.tool))
-            findings += _history_findings(history)
+            recent = ctx.config.lint_recent_migrations
+            findings += _history_findings(history, recent)
             evidence += _history_evidence(history)
+            older = len(history.schema.migrations) - len(_recent(history, recent))
+            if older:
+                evidence.append(
+                    Evidence(
+                        history.schema.migrations[0].path,
+                        history.schema.migrations[0].line,
+                        f"{older} older migration(s) of this history not linted for unsafe "
+                        f"operations: already applied (lint_recent_migrations = {recent})",
+                    )
+                )
     unknown = _unreadable_note(facts) + _not_read_note(scopes)
     count = sum(len(h.schema.migrations) for s in scopes for h in s.migrations)
     return _finish(
@@ -939,7 +951,20 @@ def _under(path: str, root: str) -> bool:
     return root == "." or path.startswith(root + "/")
 
 
-def _history_findings(history: History) -> list[Finding]:
+def _recent(history: History, count: int) -> list[Migration]:
+    """The newest `count` migrations of each chain (each Django app), in replay order; all of
+    them when `count` is 0. Older ones are already applied: linting them helps nobody."""
+    migrations = list(history.schema.migrations)
+    if count <= 0:
+        return migrations
+    by_chain: dict[str, list[Migration]] = {}
+    for migration in migrations:
+        by_chain.setdefault(migration.app, []).append(migration)
+    keep = {id(m) for chain in by_chain.values() for m in chain[-count:]}
+    return [m for m in migrations if id(m) in keep]
+
+
+def _history_findings(history: History, recent: int = 0) -> list[Finding]:
     findings = []
     for problem in history.schema.problems:
         rule = (
@@ -952,7 +977,7 @@ def _history_findings(history: History) -> list[Finding]:
                 rule, Location(problem.file, problem.line), problem.message, phase=PHASE_ID
             )
         )
-    for migration in history.schema.migrations:
+    for migration in _recent(history, recent):
         for item in migration.irreversible:
             findings.append(
                 make_finding(
