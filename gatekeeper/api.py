@@ -16,6 +16,7 @@ from gatekeeper import __version__, policy
 from gatekeeper import config as cfg
 from gatekeeper import graph as phase_graph
 from gatekeeper.engines import openapi, scan
+from gatekeeper.engines.semgrep import EngineFacts
 from gatekeeper.errors import ConfigError, GatekeeperError, UsageError
 from gatekeeper.extract import EXTRACTORS
 from gatekeeper.extract.imports import FileImports
@@ -26,6 +27,7 @@ from gatekeeper.model import (
     Evidence,
     Finding,
     FindingState,
+    MigrationRow,
     PhaseResult,
     Remediation,
     RemediationStatus,
@@ -35,11 +37,12 @@ from gatekeeper.model import (
     Severity,
     SpecRow,
     Status,
+    TableRow,
     Unanalyzed,
     ValueSource,
     Verdict,
 )
-from gatekeeper.phases import ALL_PHASES, api_design, security
+from gatekeeper.phases import ALL_PHASES, api_design, database, security
 from gatekeeper.phases.base import Context, Criterion, Fact, Outcome, Phase
 from gatekeeper.repo import RepoIndex
 from gatekeeper.stack import detect_services
@@ -243,6 +246,14 @@ def _inventory_rows(ctx: Context) -> tuple[tuple[RouteRow, ...], tuple[SpecRow, 
     ), specs
 
 
+def _schema_rows(ctx: Context) -> tuple[tuple[TableRow, ...], tuple[MigrationRow, ...]]:
+    """The replayed schema and the migration list; a failure shows as the database error."""
+    try:
+        return database.inventory_rows(ctx)
+    except Exception:
+        return (), ()
+
+
 def _validate_specs(
     index: RepoIndex, opts: Options, progress: Progress | None
 ) -> tuple[tuple[openapi.SpecCandidate, openapi.SpecResult], ...]:
@@ -309,6 +320,7 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
 
     engine_runs: tuple[EngineRun, ...] = ()
     engine_findings: tuple[Finding, ...] = ()
+    engine_facts = EngineFacts(error="semgrep did not run: engines are off, --no-engines")
     if opts.engines:
         outcome = scan.run_all(
             root,
@@ -318,6 +330,7 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
             progress=progress,
         )
         engine_runs, engine_findings = outcome.runs, outcome.findings
+        engine_facts = outcome.facts
         unanalyzed.extend(outcome.unanalyzed)
     lap("engines")
     specs: tuple[tuple[openapi.SpecCandidate, openapi.SpecResult], ...] | None = None
@@ -354,13 +367,21 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
         engine_findings=engine_findings,
         engine_runs=engine_runs,
         engines_enabled=opts.engines,
+        engine_facts=engine_facts,
         coverage_paths=tuple(_inside_root(root, p) for p in opts.coverage_paths),
         specs=specs,
         finalize=_finalizer(index, opts.select, opts.ignore),
     )
     report = evaluate(ctx, config, services, unanalyzed_all, engine_runs, opts)
     route_rows, spec_rows = _inventory_rows(ctx)
-    report = replace(report, routes=route_rows, specs=spec_rows)
+    table_rows, migration_rows = _schema_rows(ctx)
+    report = replace(
+        report,
+        routes=route_rows,
+        specs=spec_rows,
+        tables=table_rows,
+        migrations=migration_rows,
+    )
     # --select/--ignore change what is reported, so the report says they were used.
     filters = tuple(
         ConfigValue(key, list(ids), ValueSource.CLI, "command line")

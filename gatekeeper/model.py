@@ -242,6 +242,44 @@ class SpecRow:
     message: str = ""
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class ColumnRow:
+    name: str
+    type: str
+    nullable: bool
+    primary_key: bool = False
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class TableRow:
+    """One table (or collection) of the replayed schema (`inventory.schema[]`)."""
+
+    service: str  # root of the service, "" when the source is in no service
+    source: str  # the history it was replayed from: a versions directory, an app root ...
+    tool: str  # alembic, django, sql, jpa, gorm, prisma, sequelize, mongoose, liquibase ...
+    name: str
+    file: str
+    line: int
+    columns: tuple[ColumnRow, ...] = ()  # in declaration order
+    indexes: tuple[str, ...] = ()  # "name (col, col) unique"
+    foreign_keys: tuple[str, ...] = ()  # "(col) -> table(col)"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class MigrationRow:
+    """One migration in replay order within its history (`inventory.migrations[]`)."""
+
+    source: str
+    order: int
+    path: str
+    line: int
+    tool: str
+    id: str
+    parents: tuple[str, ...] = ()
+    reversible: bool | None = None
+    unsafe: int = 0  # operations flagged unsafe
+
+
 # ---------------------------------------------------------------------------- report
 
 
@@ -262,6 +300,8 @@ class Report:
     timings: tuple[tuple[str, float], ...] | None = None
     routes: tuple[RouteRow, ...] = ()
     specs: tuple[SpecRow, ...] = ()
+    tables: tuple[TableRow, ...] = ()
+    migrations: tuple[MigrationRow, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

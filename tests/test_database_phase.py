@@ -856,3 +856,23 @@ def test_only_the_newest_migrations_are_linted_for_unsafe_operations(tmp_path: P
         (root / "pyproject.toml").read_text() + "\n[tool.gatekeeper]\nlint_recent_migrations = 0\n"
     )
     assert drop_findings() == ["migrations/versions/0004_step.py"]
+
+
+def test_the_replayed_schema_and_migrations_are_in_the_json_report(tmp_path: Path) -> None:
+    from gatekeeper.report import jsonout
+
+    root = tmp_path / "db"
+    shutil.copytree(FIXTURES / "db-alembic-good", root)
+    report = api.audit(root, api.Options(engines=False, phases=("database",))).report
+    data = jsonout.to_dict(report)["inventory"]
+    assert [(m["order"], m["id"], m["parents"], m["reversible"]) for m in data["migrations"]] == [
+        (1, "0001", [], True),
+        (2, "0002", ["0001"], True),
+        (3, "0003", ["0002"], True),
+    ]
+    users = next(t for t in data["schema"] if t["name"] == "users")
+    assert users["tool"] == "alembic" and users["file"].startswith("migrations/versions/0001")
+    assert {"name": "phone", "type": "string(32)", "nullable": True, "primary_key": False} in (
+        users["columns"]
+    )
+    assert any(i.startswith("ix_users_phone (phone)") for i in users["indexes"])

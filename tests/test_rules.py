@@ -1,4 +1,5 @@
-"""gatekeeper's semgrep rules: each is well formed, has an annotated test target, and passes it."""
+"""gatekeeper's semgrep rules: each is well formed, has an annotated test target, and passes it;
+security rules name their weakness, inventory rules list the bindings gatekeeper reads back."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from typing import Any
 import pytest
 import yaml
 
-from gatekeeper.engines import proc, semgrep
+from gatekeeper.engines import proc, rulemap, semgrep
+from gatekeeper.routes import golang, java, node
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
+INVENTORY_DIR = RULES / "routes"  # facts for the route inventory, not findings
 RULE_FILES = sorted(RULES.rglob("*.yaml"))
 CONFIDENCE = {"HIGH", "MEDIUM", "LOW"}
 
@@ -29,6 +32,10 @@ def test_there_are_rules() -> None:
     assert len(RULE_FILES) >= 4
 
 
+SECURITY_FILES = [p for p in RULE_FILES if p.parent != INVENTORY_DIR]
+INVENTORY_FILES = [p for p in RULE_FILES if p.parent == INVENTORY_DIR]
+
+
 @pytest.mark.parametrize("path", RULE_FILES, ids=lambda p: p.stem)
 def test_rule_is_well_formed(path: Path) -> None:
     rule = load(path)
@@ -37,11 +44,44 @@ def test_rule_is_well_formed(path: Path) -> None:
     assert re.fullmatch(r"gk-[a-z]+-[a-z0-9-]+", rule["id"])
     assert rule["message"].strip()
     assert rule["languages"] and rule["severity"] in {"ERROR", "WARNING", "INFO"}
-    meta = rule["metadata"]
+
+
+@pytest.mark.parametrize("path", SECURITY_FILES, ids=lambda p: p.stem)
+def test_security_rule_names_its_weakness(path: Path) -> None:
+    meta = load(path)["metadata"]
     assert re.match(r"CWE-\d+: \S", meta["cwe"])
     assert meta["owasp"] and all(re.match(r"A\d\d:2021 - \S", o) for o in meta["owasp"])
     assert meta["confidence"] in CONFIDENCE
     assert meta["category"] == "security"
+
+
+@pytest.mark.parametrize("path", INVENTORY_FILES, ids=lambda p: p.stem)
+def test_inventory_rule_binds_what_its_message_lists(path: Path) -> None:
+    """An inventory rule collects facts: its message is the list of bindings gatekeeper reads
+    back ("\x1fNAME=$NAME..."), each a metavariable its patterns use."""
+    rule = load(path)
+    assert re.fullmatch(r"gk-routes-(?:js|go|java)-[a-z0-9-]+", rule["id"])
+    assert rule["metadata"]["category"] == semgrep.INVENTORY_CATEGORY
+    assert rule["metadata"]["description"].strip()
+    assert rule["severity"] == "INFO"
+    fields = rule["message"].split(semgrep.BINDING_SEPARATOR)
+    assert fields[0] == "" and len(fields) > 1
+    patterns = yaml.safe_dump({k: v for k, v in rule.items() if k.startswith("pattern")})
+    for field in fields[1:]:
+        name, _, value = field.partition("=")
+        assert value in (f"${name}", f"$...{name}"), field
+        assert value in patterns, f"{path}: {value} is in the message but in no pattern"
+
+
+def test_every_inventory_rule_is_read_by_a_resolver() -> None:
+    read = {
+        value
+        for module in (node, golang, java)
+        for name, value in vars(module).items()
+        if name.isupper() and isinstance(value, str) and value.startswith("gk-routes-")
+    }
+    read -= {node.RULE_PREFIX, golang.RULE_PREFIX, java.RULE_PREFIX}
+    assert read == {load(path)["id"] for path in INVENTORY_FILES} == rulemap.INVENTORY
 
 
 @pytest.mark.parametrize("path", RULE_FILES, ids=lambda p: p.stem)

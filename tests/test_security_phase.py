@@ -242,3 +242,33 @@ def test_object_level_authorization(tmp_path: Path) -> None:
     ]
     # medium severity (low confidence): it fails the gate unless suppressed with a reason
     assert crit.status.value == "fail"
+
+
+def test_optional_auth_middleware_is_not_a_check() -> None:
+    svc = service_api(route("POST", "/api/articles", "fastapi", dependencies=("auth.optional",)))
+    assert decide(svc) == [("POST", "/api/articles", "none")]
+
+
+def test_spring_security_on_the_classpath_is_the_default_check() -> None:
+    ev = (Evidence("pom.xml", 30, "spring-boot-starter-security"),)
+    svc = Service(
+        ".",
+        "api",
+        ("pom.xml",),
+        (Detection("framework", "spring-boot", ev), Detection("auth", "spring-security", ev)),
+    )
+    api_ = ServiceApi(
+        svc,
+        (
+            route("DELETE", "/api/users/{id}", "spring-boot"),
+            route("GET", "/api/me", "spring-boot", decorators=("PreAuthorize",)),
+        ),
+        (),
+        (),
+        True,
+        ("spring-boot",),
+        (),
+    )
+    decisions = decide(api_)
+    assert decisions[0][2].startswith("required: Spring Security authenticates every request")
+    assert decisions[1] == ("GET", "/api/me", "required: checked by PreAuthorize")

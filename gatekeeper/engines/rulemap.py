@@ -91,6 +91,26 @@ SEMGREP: dict[str, tuple[str, str]] = {
     "gk-java-hardcoded-secret": ("GK3904", "java-hardcoded-secret"),
 }
 
+# gatekeeper's inventory rules (rules/routes/, `category: inventory`): they collect route facts
+# for the phases, never findings, so they have no GK id.
+INVENTORY = frozenset(
+    {
+        "gk-routes-js-call",
+        "gk-routes-js-router",
+        "gk-routes-js-module",
+        "gk-routes-js-error-handler",
+        "gk-routes-js-const",
+        "gk-routes-go-route",
+        "gk-routes-go-group",
+        "gk-routes-go-use",
+        "gk-routes-go-func",
+        "gk-routes-go-call",
+        "gk-routes-java-controller",
+        "gk-routes-java-mapping",
+        "gk-routes-java-const",
+    }
+)
+
 # Finding kinds that test code legitimately contains (fake passwords, temp paths, weak
 # randomness); in test files they are reported at low severity. See engines/scan.py.
 TEST_FIXTURE_RULES = frozenset(

@@ -1,6 +1,7 @@
 """The security scan: bandit on Python and one semgrep run on JS/TS, Go and Java, concurrently.
 
-Engine results become gatekeeper findings through the written-out table in rulemap.py.
+Engine results become gatekeeper findings through the written-out table in rulemap.py; the
+semgrep run's inventory rules (routes ...) become plain facts for the phases instead.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ class ScanOutcome:
     runs: tuple[EngineRun, ...]
     findings: tuple[Finding, ...]
     unanalyzed: tuple[Unanalyzed, ...]
+    # Inventory facts from the semgrep run; empty when there was nothing for semgrep to read.
+    facts: semgrep.EngineFacts = semgrep.NO_TARGETS
 
 
 def in_test_file(rule: Rule, path: str) -> Rule:
@@ -106,6 +109,8 @@ def bandit_findings(run: bandit.BanditRun) -> list[Finding]:
 def semgrep_findings(run: semgrep.SemgrepRun) -> list[Finding]:
     out = []
     for m in run.matches:
+        if m.is_inventory:
+            continue
         rule_id, name = rulemap.semgrep_rule(m.check_id)
         confidence = (m.confidence or "MEDIUM").upper()
         rule = Rule(
@@ -145,6 +150,7 @@ def run_all(
     runs: list[EngineRun] = []
     findings: list[Finding] = []
     unanalyzed: list[Unanalyzed] = []
+    facts = [semgrep.NO_TARGETS]
     total = int(bool(py_files)) + int(bool(sg_files))
     done = 0
 
@@ -179,10 +185,12 @@ def run_all(
             runs.append(
                 EngineRun("semgrep", semgrep.version(), False, len(sg_files), 0, exc.detail)
             )
+            facts[0] = semgrep.EngineFacts(error=f"semgrep failed: {exc.detail}")
         else:
             runs.append(run.engine_run())
             findings.extend(semgrep_findings(run))
             unanalyzed.extend(run.unanalyzed)
+            facts[0] = semgrep.inventory_facts(run)
         tick()
 
     work = ([do_bandit] if py_files else []) + ([do_semgrep] if sg_files else [])
@@ -193,4 +201,5 @@ def run_all(
         tuple(sorted(runs, key=lambda r: r.engine)),
         tuple(sorted(findings, key=Finding.sort_key)),
         tuple(sorted(set(unanalyzed))),
+        facts[0],
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import sysconfig
 import time
@@ -22,6 +23,15 @@ from gatekeeper.errors import EngineError, EngineOutputError, EngineTimeout
 from gatekeeper.model import EngineRun, Unanalyzed
 
 ENGINE = "semgrep"
+# Rules whose metadata says `category: inventory` collect facts (routes ...), not findings.
+# Their message lists bindings as "\x1fNAME=$NAME..."; semgrep leaves an unbound one as written.
+INVENTORY_CATEGORY = "inventory"
+BINDING_SEPARATOR = "\x1f"
+MAX_METAVAR_CHARS = 400
+# A handler's parameter list is read whole (query parameters); anything else only needs its head.
+LONG_METAVARS = frozenset({"PARAMS"})
+MAX_LONG_METAVAR_CHARS = 2000
+MAX_INVENTORY_MATCHES = 50_000
 DEFAULT_FILE_TIMEOUT = 30  # seconds per rule and file; semgrep accepts whole seconds only
 DEFAULT_MAX_RSS_BYTES = 4 * 1024 * 1024 * 1024
 # Explicit targets bypass .semgrepignore, .gitignore and even --max-target-bytes in semgrep 1.185,
@@ -72,9 +82,55 @@ class SemgrepMatch:
     owasp: tuple[str, ...] = ()
     confidence: str | None = None
     metadata: tuple[tuple[str, str], ...] = ()  # every metadata key, values as text or JSON
+    # An inventory rule's metavariable bindings (name without `$`, text capped), read from its
+    # message: semgrep puts bindings in its JSON only for logged-in users.
+    metavars: tuple[tuple[str, str], ...] = ()
 
-    def sort_key(self) -> tuple[str, int, int, int, int, str]:
-        return (self.path, self.line, self.column, self.end_line, self.end_column, self.check_id)
+    def sort_key(self) -> tuple[str, int, int, int, int, str, tuple[tuple[str, str], ...]]:
+        return (
+            self.path,
+            self.line,
+            self.column,
+            self.end_line,
+            self.end_column,
+            self.check_id,
+            self.metavars,
+        )
+
+    @property
+    def is_inventory(self) -> bool:
+        return ("category", INVENTORY_CATEGORY) in self.metadata
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class InventoryMatch:
+    """A match of an inventory rule as a plain fact: where, and what its metavariables bound."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    rule: str
+    metavars: tuple[tuple[str, str], ...]
+
+    def get(self, name: str) -> str | None:
+        """The text bound to `name` (without `$`), or None when the pattern did not bind it."""
+        return next((text for key, text in self.metavars if key == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineFacts:
+    """What the inventory rules found in one semgrep run, or why nothing is known."""
+
+    matches: tuple[InventoryMatch, ...] = ()
+    error: str | None = None  # set when semgrep did not run or failed: the facts are unknown
+    unscanned: tuple[Unanalyzed, ...] = ()  # files semgrep did not read (their facts are missing)
+    capped: bool = False  # more matches than MAX_INVENTORY_MATCHES; the rest were dropped
+
+
+NO_TARGETS = EngineFacts()  # nothing for semgrep to read: no facts, none missing
+NOT_RUN = EngineFacts(error="semgrep did not run")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +144,7 @@ class SemgrepRun:
     expected: int = 0  # how many files we were asked to analyze
 
     def engine_run(self) -> EngineRun:
+        inventory = sum(m.is_inventory for m in self.matches)
         return EngineRun(
             engine=ENGINE,
             version=self.version,
@@ -95,7 +152,11 @@ class SemgrepRun:
             files_expected=self.expected,
             files_scanned=len(self.scanned),
             message=self.message,
-            stats=(("matches", len(self.matches)), ("unanalyzed", len(self.unanalyzed))),
+            stats=(
+                ("matches", sum(not m.is_inventory for m in self.matches)),
+                *((("inventory_matches", inventory),) if inventory else ()),
+                ("unanalyzed", len(self.unanalyzed)),
+            ),
         )
 
 
@@ -395,6 +456,8 @@ def _match(item: object) -> SemgrepMatch:
         meta = extra.get("metadata") or {}
         if not isinstance(meta, dict):
             raise TypeError("metadata is not an object")
+        raw_message = str(extra.get("message", ""))
+        inventory = meta.get("category") == INVENTORY_CATEGORY
         return SemgrepMatch(
             check_id=rule_id(str(item["check_id"])),
             path=_path(item["path"]),
@@ -402,12 +465,17 @@ def _match(item: object) -> SemgrepMatch:
             column=int(start["col"]),
             end_line=int(end["line"]),
             end_column=int(end["col"]),
-            message=proc.short_text(str(extra.get("message", "")), 2000),
+            message="" if inventory else proc.short_text(raw_message, 2000),
             severity=str(extra.get("severity", "")),
             cwe=_texts(meta.get("cwe")),
             owasp=_texts(meta.get("owasp")),
             confidence=str(meta["confidence"]) if meta.get("confidence") is not None else None,
-            metadata=tuple(sorted((str(k), _text(v)) for k, v in meta.items())),
+            # An inventory match keeps only its category: it is one of many, and its rule's
+            # description is the same every time.
+            metadata=(("category", INVENTORY_CATEGORY),)
+            if inventory
+            else tuple(sorted((str(k), _text(v)) for k, v in meta.items())),
+            metavars=bindings(raw_message) if inventory else (),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise EngineOutputError(ENGINE, f"a result is not in semgrep's shape ({exc!r})") from exc
@@ -423,3 +491,38 @@ def _texts(value: object) -> tuple[str, ...]:
 
 def _text(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+_UNBOUND = re.compile(r"\$(?:\.\.\.)?[A-Z_][A-Z0-9_]{0,40}")
+
+
+def bindings(message: str) -> tuple[tuple[str, str], ...]:
+    """An inventory rule's "\x1fNAME=text..." message as (NAME, text) pairs, each text capped.
+
+    A metavariable the matching pattern did not bind stays as written (`$NAME`) and is left out.
+    """
+    out: list[tuple[str, str]] = []
+    for piece in message.split(BINDING_SEPARATOR)[1:]:
+        name, equals, text = piece.partition("=")
+        if not equals or _UNBOUND.fullmatch(text):
+            continue
+        cap = MAX_LONG_METAVAR_CHARS if name in LONG_METAVARS else MAX_METAVAR_CHARS
+        out.append((name, text[:cap]))
+    return tuple(out)
+
+
+def inventory_facts(run: SemgrepRun) -> EngineFacts:
+    """The inventory matches of a run as facts, capped; a run that was not clean makes them
+    unknown, since a rule semgrep skipped or a result it misplaced leaves routes unseen."""
+    found = [
+        InventoryMatch(m.path, m.line, m.column, m.end_line, m.end_column, m.check_id, m.metavars)
+        for m in run.matches
+        if m.is_inventory
+    ]
+    capped = len(found) > MAX_INVENTORY_MATCHES
+    return EngineFacts(
+        matches=tuple(sorted(found)[:MAX_INVENTORY_MATCHES]),
+        error=None if run.ok else f"semgrep did not complete: {run.message}",
+        unscanned=run.unanalyzed,
+        capped=capped,
+    )

@@ -252,7 +252,9 @@ def api_inventory(ctx: Context) -> ApiInventory:
     """The routes and specs of this audit, built once and shared with later phases."""
     return ctx.cached(
         "api_inventory",
-        lambda: inventory.build(ctx.index, ctx.services, ctx.file_facts, ctx.specs or ()),
+        lambda: inventory.build(
+            ctx.index, ctx.services, ctx.file_facts, ctx.specs or (), ctx.engine_facts
+        ),
     )
 
 
@@ -336,6 +338,8 @@ def _code_gap(svc: ServiceApi) -> str | None:
     """Why the service's code side cannot be judged, or None when it can."""
     if svc.covered:
         return None
+    if svc.gap is not None:
+        return f"service {svc.service.name}: {svc.gap}, so its code side was not checked"
     frameworks = ", ".join(svc.frameworks) or "no web framework detected"
     return (
         f"service {svc.service.name}: routes of {frameworks} are not extracted yet "
@@ -753,6 +757,10 @@ def requests_are_rate_limited(ctx: Context) -> Outcome:
             tally.cite(ev.path, ev.line, ev.what)
         if found or repo_wide:
             continue
+        gap = _code_gap(svc)
+        if gap is not None:  # a limiter on its routes would not have been seen
+            tally.gaps.append(gap)
+            continue
         tally.findings.append(
             _finding(
                 NO_RATE_LIMITING,
@@ -992,6 +1000,9 @@ def collections_are_paginated(ctx: Context) -> Outcome:
             graphql.append(svc.service.name)
             continue
         default_pagination = [h for h in svc.hooks if h.kind == "pagination"]
+        gap = _code_gap(svc)
+        if gap is not None:
+            tally.gaps.append(gap)
         by_key = _keys(svc.operations)
         for route in _served(svc, patterns) if svc.covered else []:
             if route.method not in ("GET", ANY_METHOD) or not _is_collection_path(route.url_path):
@@ -1030,7 +1041,7 @@ def collections_are_paginated(ctx: Context) -> Outcome:
                 tally.cite(op.file, op.line, f"{_op_name(op)} pages with {param or 'an envelope'}")
             else:
                 tally.findings.append(_unpaged(op.file, op.line, _op_name(op)))
-    if not collections:
+    if not collections and not tally.gaps:
         if graphql:
             return Outcome(Status.NOT_APPLICABLE, _GRAPHQL_PAGINATION.format(", ".join(graphql)))
         detail = f" ({unknown} GET route(s) with an undeclared response type)" if unknown else ""

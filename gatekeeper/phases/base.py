@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from gatekeeper.config import Config, LoadedConfig
 from gatekeeper.engines.openapi import SpecCandidate, SpecResult
+from gatekeeper.engines.semgrep import NOT_RUN, EngineFacts
 from gatekeeper.model import (
     Confidence,
     CriterionResult,
@@ -67,6 +68,8 @@ class Context:
     target_config_error: str | None = None  # the target's own config is invalid (trusted mode)
     # OpenAPI/Swagger documents found and how their validation ended (None: not validated)
     specs: tuple[tuple[SpecCandidate, SpecResult], ...] | None = None
+    # Inventory facts of the semgrep run (routes of JS/TS, Go, Java); `error` says why unknown
+    engine_facts: EngineFacts = NOT_RUN
     # snippets, fingerprints, inline suppressions and --select/--ignore, applied by the runner
     finalize: Callable[[Sequence[Finding]], list[Finding]] = list
 

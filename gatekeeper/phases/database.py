@@ -30,7 +30,17 @@ from gatekeeper.migrations.model import (
     Table,
     Tool,
 )
-from gatekeeper.model import Confidence, Evidence, Finding, Location, Severity, Status
+from gatekeeper.model import (
+    ColumnRow,
+    Confidence,
+    Evidence,
+    Finding,
+    Location,
+    MigrationRow,
+    Severity,
+    Status,
+    TableRow,
+)
 from gatekeeper.phases.base import (
     Context,
     Fact,
@@ -1139,3 +1149,58 @@ PHASE = Phase(
     produces=(Fact.MIGRATIONS,),
     consumes=(Fact.STACK,),
 )
+
+
+# ---------------------------------------------------------------------------- inventory rows
+
+MAX_TABLE_ROWS = 5000
+MAX_MIGRATION_ROWS = 20_000
+
+
+def inventory_rows(ctx: Context) -> tuple[tuple[TableRow, ...], tuple[MigrationRow, ...]]:
+    """The report's `inventory.schema[]` and `inventory.migrations[]`."""
+    facts = facts_of(ctx)
+    tables: list[TableRow] = []
+    migrations: list[MigrationRow] = []
+    for history in facts.histories:
+        tool = str(history.tool)
+        for table in history.schema.tables:
+            tables.append(
+                TableRow(
+                    service=history.service or "",
+                    source=history.key,
+                    tool=tool,
+                    name=table.name,
+                    file=table.file,
+                    line=table.line,
+                    columns=tuple(
+                        ColumnRow(c.name, c.type, c.nullable, c.primary_key) for c in table.columns
+                    ),
+                    indexes=tuple(
+                        f"{i.name or '(unnamed)'} ({', '.join(i.columns)})"
+                        + (" unique" if i.unique else "")
+                        for i in table.indexes
+                    ),
+                    foreign_keys=tuple(
+                        f"({', '.join(f.columns)}) -> {f.ref_table}({', '.join(f.ref_columns)})"
+                        for f in table.foreign_keys
+                    ),
+                )
+            )
+        if not history.is_migrations:
+            continue
+        for order, migration in enumerate(history.schema.migrations, 1):
+            migrations.append(
+                MigrationRow(
+                    source=history.key,
+                    order=order,
+                    path=migration.path,
+                    line=migration.line,
+                    tool=str(migration.tool),
+                    id=migration.id,
+                    parents=migration.parents,
+                    reversible=migration.reversible,
+                    unsafe=sum(len(op.unsafe) for op in migration.operations),
+                )
+            )
+    return tuple(sorted(tables)[:MAX_TABLE_ROWS]), tuple(sorted(migrations)[:MAX_MIGRATION_ROWS])

@@ -16,12 +16,14 @@ from gatekeeper.model import (
     Evidence,
     Finding,
     Location,
+    MigrationRow,
     PhaseResult,
     Remediation,
     Report,
     RouteRow,
     Service,
     SpecRow,
+    TableRow,
     Unanalyzed,
 )
 from gatekeeper.report.safe import clean
@@ -135,6 +137,42 @@ def _spec(s: SpecRow) -> dict[str, Any]:
     }
 
 
+def _table(t: TableRow) -> dict[str, Any]:
+    return {
+        "service": clean(t.service),
+        "source": clean(t.source),
+        "tool": t.tool,
+        "name": clean(t.name),
+        "file": clean(t.file),
+        "line": t.line or None,
+        "columns": [
+            {
+                "name": clean(c.name),
+                "type": clean(c.type),
+                "nullable": c.nullable,
+                "primary_key": c.primary_key,
+            }
+            for c in t.columns
+        ],
+        "indexes": [clean(i) for i in t.indexes],
+        "foreign_keys": [clean(f) for f in t.foreign_keys],
+    }
+
+
+def _migration(m: MigrationRow) -> dict[str, Any]:
+    return {
+        "source": clean(m.source),
+        "order": m.order,
+        "path": clean(m.path),
+        "line": m.line or None,
+        "tool": m.tool,
+        "id": clean(m.id),
+        "parents": [clean(p) for p in m.parents],
+        "reversible": m.reversible,
+        "unsafe": m.unsafe,
+    }
+
+
 def _config_value(v: ConfigValue) -> dict[str, Any]:
     return {"key": v.key, "value": v.value, "source": v.source.value, "origin": v.origin}
 
@@ -185,6 +223,8 @@ def to_dict(report: Report) -> dict[str, Any]:
             "services": [_service(s) for s in report.services],
             "routes": [_route(r) for r in report.routes],
             "specs": [_spec(s) for s in report.specs],
+            "schema": [_table(t) for t in report.tables],
+            "migrations": [_migration(m) for m in report.migrations],
         },
         "config": [_config_value(v) for v in report.config],
         "engines": [_engine(e) for e in report.engines],

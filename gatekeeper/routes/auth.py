@@ -36,8 +36,12 @@ _AUTH_NAME = re.compile(
     r"|staff_member|superuser|role|scope|secur|passport|credential|signed_in|is_user",
     re.IGNORECASE,
 )
-# Names that match the pattern above but do not check the caller.
-_NOT_AUTH = re.compile(r"rate|limit|throttl|csrf|cors|token_?bucket|refresh_session", re.IGNORECASE)
+# Names that match the pattern above but do not check the caller (Express `auth.optional`
+# lets anonymous callers through).
+_NOT_AUTH = re.compile(
+    r"rate|limit|throttl|csrf|cors|token_?bucket|refresh_session|optional|maybe|anonymous",
+    re.IGNORECASE,
+)
 _PUBLIC_PERMISSIONS = ("AllowAny",)
 _READ_ONLY_PERMISSIONS = ("IsAuthenticatedOrReadOnly", "DjangoModelPermissionsOrAnonReadOnly")
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -68,7 +72,31 @@ def matrix(svc: ServiceApi, public_routes: Sequence[str]) -> list[RouteAuth]:
         return [RouteAuth(r, Auth.UNKNOWN, None) for r in svc.routes]
     defaults = [h for h in svc.hooks if h.kind == "auth_default"]
     guards = [h for h in svc.hooks if _is_guard(h)]
-    return [_decide(route, defaults, guards, public_routes) for route in svc.routes]
+    spring = _spring_security(svc)
+    decided = [_decide(route, defaults, guards, public_routes) for route in svc.routes]
+    if spring is None:
+        return decided
+    # Spring Security on the classpath authenticates every request unless its filter chain
+    # permits it; the chain's matchers are not read, so its default is the evidence.
+    return [
+        RouteAuth(d.route, Auth.REQUIRED, Evidence(spring.path, spring.line, spring.what))
+        if d.auth == Auth.NONE and d.route.framework == "spring-boot"
+        else d
+        for d in decided
+    ]
+
+
+def _spring_security(svc: ServiceApi) -> Evidence | None:
+    for detection in svc.service.detections:
+        if detection.kind == "auth" and detection.name.startswith("spring-security"):
+            where = detection.evidence[0] if detection.evidence else None
+            return Evidence(
+                where.path if where else svc.service.root,
+                where.line if where else None,
+                "Spring Security authenticates every request by default (its filter chain "
+                "matchers are not read)",
+            )
+    return None
 
 
 def _is_guard(hook: AppHook) -> bool:

@@ -6,20 +6,33 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from gatekeeper.engines.openapi import SpecCandidate, SpecResult, SpecStatus
+from gatekeeper.engines.semgrep import MAX_INVENTORY_MATCHES, EngineFacts
 from gatekeeper.errors import GatekeeperError
 from gatekeeper.model import Evidence, Service
 from gatekeeper.repo import RepoIndex
+from gatekeeper.routes import golang, java, node
 from gatekeeper.routes import python as pyroutes
 from gatekeeper.routes.model import AppHook, Mount, Route, join_paths, path_key
 from gatekeeper.routes.python import SPEC_BASE_SEPARATOR
+from gatekeeper.routes.sgtext import EngineRoutes
 from gatekeeper.routes.spec import SpecDocument, SpecOperation, load_spec
+from gatekeeper.stack import is_test_path
 
 # Frameworks whose routes gatekeeper extracts; a service on another one has an unknown surface.
-ROUTE_FRAMEWORKS = frozenset({"fastapi", "flask", "django", "aiohttp", "connexion"})
+ROUTE_FRAMEWORKS = frozenset(
+    {"fastapi", "flask", "django", "aiohttp", "connexion", "express", "gin", "spring-boot"}
+)
+# Those read from the semgrep run's inventory rules (rules/routes/): the stack's framework name,
+# the label its routes carry, and the languages of the files they are read from.
+ENGINE_FRAMEWORKS: Mapping[str, tuple[str, frozenset[str]]] = {
+    "express": (node.FRAMEWORK, frozenset({"javascript", "typescript"})),
+    "gin": (golang.FRAMEWORK, frozenset({"go"})),
+    "spring-boot": (java.FRAMEWORK, frozenset({"java"})),
+}
 PYTHON_ROUTES = "routes.python"  # the extractor whose per-file facts hold Python declarations
 MAX_SCHEMA_FILES = 200
 
@@ -53,6 +66,7 @@ class ServiceApi:
     covered: bool  # gatekeeper extracts routes for (one of) its frameworks
     frameworks: tuple[str, ...]
     api_styles: tuple[str, ...]
+    gap: str | None = None  # why its routes are unknown when they could be read (semgrep ...)
 
     @property
     def operations(self) -> tuple[SpecOperation, ...]:
@@ -85,7 +99,10 @@ def build(
     services: Sequence[Service],
     file_facts: Mapping[str, Mapping[str, object]],
     specs: Sequence[tuple[SpecCandidate, SpecResult]],
+    engine_facts: EngineFacts | None = None,
 ) -> ApiInventory:
+    """The inventory; `engine_facts` are the semgrep run's inventory matches, without which
+    (None, or an `error`) the routes of Express, Gin and Spring services are unknown."""
     decls = {
         path: facts[PYTHON_ROUTES]
         for path, facts in file_facts.items()
@@ -107,33 +124,112 @@ def build(
     # A spec mounted under a base path (connexion `base_path=`) is served under it instead
     # of its `servers`: compare the code with it there.
     loaded = tuple(_rebased(s, mounted[s.path]) if s.path in mounted else s for s in loaded)
-    all_routes = (*resolved.routes, *spec_routes)
+    engine, unknown = _engine_routes(index, services, engine_facts)
+    all_routes = (*resolved.routes, *spec_routes, *engine.routes)
+    all_hooks = (*resolved.hooks, *engine.hooks)
+    unparsed = tuple(sorted({*unparsed, *_unscanned(index, services, engine_facts)}))
     per_service: list[ServiceApi] = []
     for service in sorted(services, key=lambda s: s.root):
         mine = [r for r in all_routes if service_for(r.file, services) is service]
-        hooks = [h for h in resolved.hooks if service_for(h.file, services) is service]
+        hooks = [h for h in all_hooks if service_for(h.file, services) is service]
         own = [s for s in loaded if service_for(s.path, services) is service]
         shared = [s for s in loaded if service_for(s.path, services) is None]
         frameworks = service.names("framework")
+        unread = sorted(set(frameworks) & ENGINE_FRAMEWORKS.keys()) if unknown else []
         per_service.append(
             ServiceApi(
                 service=service,
                 routes=tuple(sorted(mine)),
                 hooks=tuple(sorted(hooks)),
                 specs=tuple(own or shared),
-                covered=bool(set(frameworks) & ROUTE_FRAMEWORKS),
+                covered=bool(set(frameworks) & ROUTE_FRAMEWORKS) and not unread,
                 frameworks=frameworks,
                 api_styles=service.names("api_style"),
+                gap=f"routes of {', '.join(unread)} are unknown ({unknown})" if unread else None,
             )
         )
     return ApiInventory(
         tuple(per_service),
         loaded,
-        tuple(sorted((*resolved.problems, *spec_problems))),
+        tuple(sorted((*resolved.problems, *spec_problems, *engine.problems))),
         unparsed,
         _schema_files(index),
         tuple(sorted(r for r in all_routes if service_for(r.file, services) is None)),
     )
+
+
+def _engine_routes(
+    index: RepoIndex, services: Sequence[Service], facts: EngineFacts | None
+) -> tuple[EngineRoutes, str | None]:
+    """Express, Gin and Spring routes from the inventory matches, each kept only in a service
+    that uses its framework (or in none); and why they are unknown, when they are."""
+    if facts is None:
+        return EngineRoutes(), "semgrep did not run"
+    if facts.error is not None:
+        return EngineRoutes(), facts.error
+    if facts.capped:
+        return EngineRoutes(), (
+            f"semgrep's inventory rules matched more than {MAX_INVENTORY_MATCHES} times; "
+            "the rest were not kept"
+        )
+    lines_of = _lines_reader(index)
+    parts = (
+        node.resolve(facts.matches, (e.path for e in index.files), lines_of),
+        golang.resolve(facts.matches),
+        java.resolve(facts.matches, lines_of),
+    )
+    labels = {label: name for name, (label, _) in ENGINE_FRAMEWORKS.items()}
+
+    def wanted(path: str, label: str) -> bool:
+        service = service_for(path, services)
+        return service is None or labels[label] in service.names("framework")
+
+    return EngineRoutes(
+        tuple(r for part in parts for r in part.routes if wanted(r.file, r.framework)),
+        tuple(h for part in parts for h in part.hooks if wanted(h.file, h.framework)),
+        tuple(
+            p
+            for part, label in zip(
+                parts, (node.FRAMEWORK, golang.FRAMEWORK, java.FRAMEWORK), strict=True
+            )
+            for p in part.problems
+            if wanted(p[0], label)
+        ),
+    ), None
+
+
+def _unscanned(
+    index: RepoIndex, services: Sequence[Service], facts: EngineFacts | None
+) -> list[tuple[str, str]]:
+    """(file, reason) for each source file semgrep did not read in a service whose framework's
+    routes come from it: its routes may be missing."""
+    if facts is None or facts.error is not None:
+        return []
+    out: list[tuple[str, str]] = []
+    for unread in facts.unscanned:
+        entry = index.get(unread.path)
+        service = service_for(unread.path, services)
+        if entry is None or service is None or is_test_path(unread.path):
+            continue
+        for name in set(service.names("framework")) & ENGINE_FRAMEWORKS.keys():
+            if entry.language in ENGINE_FRAMEWORKS[name][1]:
+                out.append((unread.path, f"semgrep did not read it: {unread.reason}"))
+                break
+    return out
+
+
+def _lines_reader(index: RepoIndex) -> Callable[[str], Sequence[str] | None]:
+    cache: dict[str, Sequence[str] | None] = {}
+
+    def lines_of(path: str) -> Sequence[str] | None:
+        if path not in cache:
+            try:
+                cache[path] = index.read_text(path).text.splitlines() if index.get(path) else None
+            except (GatekeeperError, OSError, ValueError):
+                cache[path] = None
+        return cache[path]
+
+    return lines_of
 
 
 def _rebased(spec: Spec, bases: set[str]) -> Spec:

@@ -1,0 +1,590 @@
+"""Express routes from semgrep's inventory matches: apps and routers, the routes and middleware
+registered on them, and `use(prefix, router)` mounts followed across modules (require/import of
+the repository's own files, `module.exports` and `export default`).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from gatekeeper.engines.semgrep import InventoryMatch
+from gatekeeper.routes.model import ANY_METHOD, AppHook, Mount, Route, join_paths, normalize_path
+from gatekeeper.routes.sgtext import (
+    EngineRoutes,
+    by_rule,
+    callee,
+    dotted,
+    first_line_with,
+    handler_name,
+    is_function,
+    joined_string,
+    split_args,
+)
+from gatekeeper.stack import is_test_path
+
+FRAMEWORK = "express"
+RULE_PREFIX = "gk-routes-js-"
+CALL = "gk-routes-js-call"
+ROUTER = "gk-routes-js-router"
+MODULE = "gk-routes-js-module"
+ERROR_HANDLER = "gk-routes-js-error-handler"
+CONST = "gk-routes-js-const"
+MAX_DEPTH = 16
+MAX_ROUTES = 20_000
+
+_VERBS = {
+    "get": "GET",
+    "post": "POST",
+    "put": "PUT",
+    "patch": "PATCH",
+    "delete": "DELETE",
+    "del": "DELETE",
+    "head": "HEAD",
+    "options": "OPTIONS",
+    "all": ANY_METHOD,
+}
+_EXTENSIONS = (".ts", ".js", ".mjs", ".cjs", ".tsx", ".jsx", ".mts", ".cts")
+_DEFAULT_NAMES = frozenset({"default", "module.exports", "exports.default"})
+# express(), express.Router(), Router(), require('express')(), require('express').Router()
+_CREATES = re.compile(
+    r"(?:express|Router|express\s{0,20}\.\s{0,20}Router"
+    r"|require\(\s{0,20}['\"]express['\"]\s{0,20}\)(?:\s{0,20}\.\s{0,20}Router)?)\s{0,20}\("
+)
+_CREATES_APP = re.compile(r"(?:express|require\(\s{0,20}['\"]express['\"]\s{0,20}\))\s{0,20}\(")
+_ROUTE_CHAIN = re.compile(
+    r"(?P<root>[\s\S]{1,300}?)\s{0,20}\.\s{0,20}route\s{0,20}\(\s{0,20}"
+    r"(?P<path>'[^'\n]{0,500}'|\"[^\"\n]{0,500}\"|`[^`\n]{0,500}`|[A-Za-z_$][\w$.]{0,100})"
+    r"\s{0,20}\)"
+)
+_INLINE_REQUIRE = re.compile(
+    r"require\(\s{0,20}(['\"])(?P<source>[^'\"\n]{1,300})\1\s{0,20}\)"
+    r"(?:\s{0,20}\.\s{0,20}(?P<member>[A-Za-z_$][\w$]{0,100}))?"
+)
+# Receivers taken for an app or router although nothing here creates them: the parameter of
+# `module.exports = (app) => {...}`, a router handed in by the caller.
+_APP_LIKE = re.compile(r"(?i)(?:app|application|routes?|\w{0,60}router)")
+_LIMITER = re.compile(r"(?i)rate.?limit|limiter|throttl|slow.?down")
+_ERROR_NAME = re.compile(r"(?i)error|exception")
+# A router factory called in place: `use('/api', api({ db }))`.
+_FACTORY_CALL = re.compile(r"([A-Za-z_$][\w$]{0,100})\s{0,20}\([\s\S]{0,400}\)")
+# A first argument meant as a path that is not a literal: a template, a CONSTANT, config.PREFIX.
+_PATH_LIKE = re.compile(
+    r"['\"`]|[A-Z][A-Z0-9_]{0,60}$|[\w$.]{1,100}\.[A-Z][A-Z0-9_]{0,60}$|process\.env"
+)
+
+Key = tuple[str, str]  # (file, name) of a named object, (file, "@line:col") of an anonymous one
+
+
+@dataclass(slots=True)
+class _Event:
+    """A registration on an app or router, in source order."""
+
+    match: InventoryMatch
+    method: str  # HTTP method, ANY_METHOD, or "use"
+    paths: tuple[str, ...]  # the paths as written, constants resolved (empty: none)
+    args: tuple[str, ...]  # middleware (and for use: routers) in order; no handler
+    handler: str = ""
+    line: int = 0  # where the route is registered, when not where the match starts
+
+
+@dataclass(slots=True)
+class _Object:
+    key: Key
+    is_app: bool = False
+    events: list[_Event] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _File:
+    decls: dict[str, InventoryMatch] = field(default_factory=dict)  # name -> creation
+    imports: dict[str, tuple[str, str]] = field(default_factory=dict)  # local -> (source, name)
+    default_export: str | None = None
+    constants: dict[str, str] = field(default_factory=dict)
+    error_functions: set[str] = field(default_factory=set)
+
+
+def resolve(
+    matches: Iterable[InventoryMatch],
+    exists: Iterable[str],
+    lines_of: Callable[[str], Sequence[str] | None] = lambda _path: None,
+) -> EngineRoutes:
+    """Express routes and hooks from the JS/TS inventory matches; `exists` lists the
+    repository's files, to resolve imports; `lines_of` reads a file's lines, to point a
+    route() chain's methods at their own lines. Test files are left out, as for Python."""
+    return _Resolver(by_rule(matches, RULE_PREFIX), frozenset(exists), lines_of).run()
+
+
+class _Resolver:
+    def __init__(
+        self,
+        rules: Mapping[str, list[InventoryMatch]],
+        exists: frozenset[str],
+        lines_of: Callable[[str], Sequence[str] | None],
+    ) -> None:
+
+        self.lines_of = lines_of
+        self.rules = {
+            rule: [m for m in found if not is_test_path(m.path)] for rule, found in rules.items()
+        }
+        self.exists = exists
+        self.files: dict[str, _File] = defaultdict(_File)
+        self.objects: dict[Key, _Object] = {}
+        self.children: set[Key] = set()
+        self.mounts: dict[Key, list[tuple[_Event, int, Key]]] = defaultdict(list)
+        self.routes: set[Route] = set()
+        self.hooks: set[AppHook] = set()
+        self.problems: set[tuple[str, int, str]] = set()
+
+    # ------------------------------------------------------------------ facts per file
+
+    def run(self) -> EngineRoutes:
+        self._read_files()
+        for match in self.rules.get(CALL, ()):
+            self._read_call(match)
+        for match in self.rules.get(ERROR_HANDLER, ()):
+            if match.get("NAME") is None:  # inline in use(...)
+                self.hooks.add(
+                    AppHook(
+                        match.path, match.line, "error_handler", "(err, req, res, next)", FRAMEWORK
+                    )
+                )
+        self._walk_all()
+        return EngineRoutes(
+            tuple(sorted(self.routes)), tuple(sorted(self.hooks)), tuple(sorted(self.problems))
+        )
+
+    def _read_files(self) -> None:
+        for match in self.rules.get(ROUTER, ()):
+            name, init = match.get("NAME"), match.get("INIT") or ""
+            if name is None:
+                continue
+            name = re.sub(r"\s+", "", name)
+            if name.startswith("this."):
+                name = name[5:]
+            self.files[match.path].decls[name] = match
+            key = self._named(match.path, name)
+            self._object(key).is_app |= bool(_CREATES_APP.match(init))
+        for match in self.rules.get(MODULE, ()):
+            info = self.files[match.path]
+            exported = match.get("EXPORT")
+            if exported is not None:
+                info.default_export = exported
+                continue
+            source = match.get("SOURCE")
+            local, imported = match.get("LOCAL"), match.get("IMPORTED")
+            if source is None:
+                continue
+            if local is not None and imported is None:
+                info.imports[local] = (source, "default")  # default, namespace or require
+            elif local is not None and imported is not None:
+                info.imports.setdefault(local, (source, imported))
+            elif imported is not None:
+                info.imports.setdefault(imported, (source, imported))
+        for match in self.rules.get(CONST, ()):
+            name, value = match.get("NAME"), match.get("VALUE")
+            if name is not None and value is not None:
+                self.files[match.path].constants[name] = value
+        for match in self.rules.get(ERROR_HANDLER, ()):
+            name = match.get("NAME")
+            if name is not None:
+                self.files[match.path].error_functions.add(name.rsplit(".", 1)[-1])
+
+    def _named(self, path: str, name: str) -> Key:
+        """The object a name in `path` denotes; `default`/`module.exports` are the module's own."""
+        if name in _DEFAULT_NAMES:
+            return (path, "default")
+        return (path, name)
+
+    def _object(self, key: Key) -> _Object:
+        if key not in self.objects:
+            self.objects[key] = _Object(key)
+        return self.objects[key]
+
+    # ------------------------------------------------------------------ calls
+
+    def _read_call(self, match: InventoryMatch) -> None:
+        receiver = (match.get("APP") or "").strip()
+        method = (match.get("METHOD") or "").strip()
+        only = match.get("ONLY")
+        args = [only] if only is not None else []
+        if only is None:
+            args = [
+                match.get("FIRST") or "",
+                *split_args(match.get("MID") or ""),
+                match.get("LAST") or "",
+            ]
+        # `[auth, validate]` in place of one middleware is the same as listing them.
+        args = [args[0], *_flatten(args[1:])] if args else args
+        chain = _ROUTE_CHAIN.match(receiver)
+        if chain and not _CREATES.match(receiver):
+            key = self._receiver(match, chain.group("root").strip())
+            if key is None or method == "use":
+                return
+            paths = self._paths(match.path, chain.group("path"))
+            if paths is None:
+                self.problems.add(
+                    (
+                        match.path,
+                        match.line,
+                        f"route({chain.group('path')[:80]}): not a literal path",
+                    )
+                )
+                return
+            # The chain starts at its router; this method's own line is further down.
+            line = first_line_with(
+                self.lines_of(match.path), match.line, match.end_line, f".{method}(", anywhere=True
+            )
+            event = _Event(
+                match, _VERBS[method], paths, tuple(args[:-1]), handler_name(args[-1]), line
+            )
+            self._object(key).events.append(event)
+            return
+        key = self._receiver(match, receiver)
+        if key is None:
+            return
+        if method == "use":
+            self._object(key).events.append(_Event(match, "use", (), tuple(args)))
+            return
+        if len(args) < 2:
+            return
+        paths = self._paths(match.path, args[0])
+        if paths is None:
+            if _PATH_LIKE.match(args[0]):
+                self.problems.add(
+                    (match.path, match.line, f"route path {args[0][:80]} is not a literal /path")
+                )
+            return  # or not a path at all: a Map's get(key, fallback) ...
+        event = _Event(match, _VERBS[method], paths, tuple(args[1:-1]), handler_name(args[-1]))
+        self._object(key).events.append(event)
+
+    def _receiver(self, match: InventoryMatch, text: str) -> Key | None:
+        """The app or router a call is made on, or None when it is not one."""
+        if _CREATES.match(text):
+            return self._anonymous(match)
+        name = dotted(text)
+        if name is None:
+            return None
+        name = name.removeprefix("this.")
+        info = self.files[match.path]
+        if name in info.decls or (name in _DEFAULT_NAMES and "default" in info.decls):
+            return self._named(match.path, name)
+        if name in info.imports:
+            return self._imported(match.path, name)
+        if _APP_LIKE.fullmatch(name.rsplit(".", 1)[-1]):
+            return self._named(match.path, name)
+        return None
+
+    def _anonymous(self, match: InventoryMatch) -> Key:
+        """A chain on a router made in place (`Router().use(...)`): the name it is assigned to
+        (`const api = Router()...`, `export default Router()...`), else its position."""
+        for name, decl in self.files[match.path].decls.items():
+            if (
+                (decl.line, decl.column)
+                <= (match.line, match.column)
+                <= (
+                    decl.end_line,
+                    decl.end_column,
+                )
+            ):
+                return self._named(match.path, name)
+        key = (match.path, f"@{match.line}:{match.column}")
+        self._object(key)
+        return key
+
+    def _paths(self, path: str, text: str) -> tuple[str, ...] | None:
+        """The path(s) a route or mount is registered under: a literal, an array of them, or
+        constants joined with literals; None when the argument is not a path."""
+        text = text.strip()
+        if text.startswith("[") and text.endswith("]"):
+            items = [self._path(path, item) for item in split_args(text[1:-1])]
+            found = tuple(p for p in items if p is not None)
+            return found or None
+        one = self._path(path, text)
+        return (one,) if one is not None else None
+
+    def _path(self, path: str, text: str) -> str | None:
+        value = joined_string(text, self.files[path].constants)
+        if value is None and text.startswith("`") and text.endswith("`"):
+            value = self._template(path, text[1:-1])
+        if value is None or not (value.startswith("/") or value in ("", "*")):
+            return None
+        return value
+
+    def _template(self, path: str, body: str) -> str | None:
+        """`${API}/users` with API a known constant."""
+        constants = self.files[path].constants
+        out: list[str] = []
+        rest = body
+        for _ in range(16):
+            head, sep, tail = rest.partition("${")
+            out.append(head)
+            if not sep:
+                return "".join(out)
+            name, close, rest = tail.partition("}")
+            value = constants.get(name.strip())
+            if not close or value is None:
+                return None
+            out.append(value)
+        return None
+
+    # ------------------------------------------------------------------ modules
+
+    def _module_file(self, importer: str, source: str) -> str | None:
+        if source.startswith(("@/", "~/")):
+            candidates = [posixpath.join("src", source[2:]), source[2:]]
+        else:
+            candidates = [posixpath.normpath(posixpath.join(posixpath.dirname(importer), source))]
+        for base in candidates:
+            stem = (
+                base.removesuffix(posixpath.splitext(base)[1])
+                if base.endswith(_EXTENSIONS)
+                else base
+            )
+            for option in (
+                base,
+                *(stem + ext for ext in _EXTENSIONS),
+                *(posixpath.join(base, "index" + ext) for ext in _EXTENSIONS),
+            ):
+                if option in self.exists:
+                    return option
+        return None
+
+    def _imported(self, importer: str, local: str, depth: int = 0) -> Key | None:
+        source, name = self.files[importer].imports[local]
+        return self._export_of(importer, source, name, depth)
+
+    def _export_of(self, importer: str, source: str, name: str, depth: int = 0) -> Key | None:
+        """The router a module exports under `name` ("default" for its default export)."""
+        target = self._module_file(importer, source)
+        if target is None or depth > MAX_DEPTH:
+            return None
+        info = self.files[target]
+        if name != "default" and name in info.decls:
+            return (target, name)
+        if name in info.imports:  # re-exported
+            return self._imported(target, name, depth + 1)
+        exported = info.default_export
+        if "default" in info.decls:
+            return (target, "default")
+        if exported is not None and exported in info.decls:
+            return (target, exported)
+        if exported is not None and exported in info.imports:
+            return self._imported(target, exported, depth + 1)
+        routers = [n for n in info.decls if not self._object((target, n)).is_app]
+        if len(routers) == 1:  # a module whose one router is what callers take
+            return (target, routers[0])
+        return None
+
+    def _router_arg(self, path: str, text: str) -> Key | None:
+        """The router a use() argument is, or None when it is a middleware."""
+        text = text.strip()
+        inline = _INLINE_REQUIRE.fullmatch(text)
+        if inline:
+            key = self._export_of(path, inline.group("source"), inline.group("member") or "default")
+        elif _CREATES.match(text):
+            return None
+        else:
+            # A router factory called in place (`use('/api', api({ db }))`) stands for the
+            # router its module makes.
+            factory = _FACTORY_CALL.fullmatch(text)
+            name = dotted(factory.group(1) if factory else text)
+            if name is None:
+                return None
+            info = self.files[path]
+            if name in info.decls:
+                key = self._named(path, name)
+            elif name in info.imports:
+                key = self._imported(path, name)
+            else:
+                return None
+        return key
+
+    def _is_error_function(self, path: str, text: str) -> bool:
+        name = dotted(text)
+        if name is None:
+            return False
+        info = self.files[path]
+        if name in info.error_functions:
+            return True
+        if name in info.imports:
+            source, imported = info.imports[name]
+            target = self._module_file(path, source)
+            if target is not None:
+                there = self.files[target]
+                wanted = there.default_export if imported == "default" else imported
+                return wanted is not None and wanted in there.error_functions
+        return False
+
+    # ------------------------------------------------------------------ mounts
+
+    def _walk_all(self) -> None:
+        for obj in self.objects.values():
+            obj.events.sort(
+                key=lambda e: (
+                    e.match.path,
+                    e.match.line,
+                    e.match.column,
+                    e.match.end_line,
+                    e.match.end_column,
+                )
+            )
+            for event in obj.events:
+                if event.method != "use":
+                    continue
+                for index, arg in enumerate(event.args):
+                    child = self._router_arg(event.match.path, arg)
+                    if child is not None and child != obj.key:
+                        self.mounts[obj.key].append((event, index, child))
+                        self.children.add(child)
+        roots = sorted(key for key in self.objects if key not in self.children)
+        for key in roots:
+            self._walk(key, "", (), (), frozenset({key}), root=True)
+
+    def _walk(
+        self,
+        key: Key,
+        prefix: str,
+        chain: tuple[Mount, ...],
+        inherited: tuple[tuple[str, str], ...],
+        seen: frozenset[Key],
+        *,
+        root: bool,
+    ) -> None:
+        """Every route under `key` mounted at `prefix`; `inherited` holds (scope, middleware)
+        pairs, the scope being the full path prefix a use(prefix, mw) limits it to."""
+        obj = self.objects[key]
+        middleware = list(inherited)
+        mounted = {(id(event), index): child for event, index, child in self.mounts.get(key, ())}
+        for event in obj.events:
+            match = event.match
+            if event.method != "use":
+                self._emit(event, prefix, chain, middleware)
+                continue
+            args = list(event.args)
+            scope = prefix
+            mount_prefixes = [""]
+            paths = self._paths(match.path, args[0]) if args else None
+            offset = 0
+            if paths is not None:
+                mount_prefixes = list(paths)
+                scope = join_paths(prefix, paths[0]) if paths[0] else prefix
+                args, offset = args[1:], 1
+            elif len(args) > 1 and (id(event), 0) not in mounted and _PATH_LIKE.match(args[0]):
+                self.problems.add(
+                    (
+                        match.path,
+                        match.line,
+                        f"use({args[0][:80]}, ...): prefix is not a literal /path",
+                    )
+                )
+                args, offset = args[1:], 1  # mounted without it: the paths lack that prefix
+            before: list[tuple[str, str]] = []
+            for index, arg in enumerate(args):
+                child = mounted.get((id(event), index + offset))
+                if child is None:
+                    name = callee(arg)
+                    before.append((scope, name))
+                    self._hook(match, arg, name, app_wide=root and paths is None)
+                    continue
+                if child in seen or len(seen) > MAX_DEPTH:
+                    self.problems.add(
+                        (
+                            match.path,
+                            match.line,
+                            f"use({arg[:80]}): the mounts loop or nest too deep",
+                        )
+                    )
+                    continue
+                for raw in mount_prefixes:
+                    self._walk(
+                        child,
+                        join_paths(prefix, raw) if raw else prefix,
+                        (
+                            *chain,
+                            Mount(
+                                match.path,
+                                match.line,
+                                normalize_path(raw, "colon") if raw else "",
+                                "use",
+                            ),
+                        ),
+                        (*middleware, *before),
+                        seen | {child},
+                        root=False,
+                    )
+            middleware.extend(before)
+
+    def _hook(self, match: InventoryMatch, arg: str, name: str, *, app_wide: bool) -> None:
+        """Error handlers and rate limiters wherever they are used; other middleware only when
+        the whole app runs it (a router's or a path's middleware is on its routes instead)."""
+        if self._is_error_function(match.path, arg):
+            kind = "error_handler"
+        elif _LIMITER.search(name):
+            kind = "rate_limit"
+        elif is_function(arg):
+            return  # inline middleware; an error one is reported by its own rule
+        elif _ERROR_NAME.search(name):
+            kind = "error_handler"
+        elif app_wide:
+            kind = "middleware"
+        else:
+            return
+        self.hooks.add(AppHook(match.path, match.line, kind, name, FRAMEWORK))
+
+    def _emit(
+        self,
+        event: _Event,
+        prefix: str,
+        chain: tuple[Mount, ...],
+        middleware: Sequence[tuple[str, str]],
+    ) -> None:
+        match = event.match
+        own = tuple(callee(arg) for arg in event.args)
+        for value in event.paths:
+            full = join_paths(prefix, value) if prefix else value or "/"
+            url = normalize_path(full, "colon")
+            deps = (
+                tuple(
+                    dict.fromkeys(
+                        name
+                        for scope, name in middleware
+                        if not scope or _under(url, normalize_path(scope, "colon"))
+                    )
+                )
+                + own
+            )
+            if len(self.routes) >= MAX_ROUTES:
+                return
+            self.routes.add(
+                Route(
+                    file=match.path,
+                    line=event.line or match.line,
+                    method=event.method,
+                    url_path=url,
+                    handler=event.handler,
+                    framework=FRAMEWORK,
+                    mounts=chain,
+                    dependencies=deps,
+                    raw_path=value.rsplit("/", 1)[-1] if value else "",
+                )
+            )
+
+
+def _under(path: str, scope: str) -> bool:
+    scope = scope.rstrip("/")
+    return not scope or path == scope or path.startswith(scope + "/")
+
+
+def _flatten(args: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    for arg in args:
+        text = arg.strip()
+        if text.startswith("[") and text.endswith("]"):
+            out.extend(split_args(text[1:-1]))
+        else:
+            out.append(arg)
+    return out

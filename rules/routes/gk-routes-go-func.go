@@ -1,0 +1,18 @@
+package users
+
+import "github.com/gin-gonic/gin"
+
+// ruleid: gk-routes-go-func
+func Register(router *gin.RouterGroup) {
+	router.GET("/", List)
+}
+
+// ruleid: gk-routes-go-func
+func (h *Handler) Routes(db *sql.DB, r gin.IRouter) {
+	r.GET("/x", h.X)
+}
+
+// ok: gk-routes-go-func
+func List(c *gin.Context) {
+	c.JSON(200, nil)
+}

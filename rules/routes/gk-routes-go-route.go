@@ -1,0 +1,18 @@
+package main
+
+import "github.com/gin-gonic/gin"
+
+func main() {
+	r := gin.Default()
+	// ruleid: gk-routes-go-route
+	r.GET("/health", health)
+	v1 := r.Group("/api/v1")
+	// ruleid: gk-routes-go-route
+	v1.POST("/users", AuthRequired(), handlers.CreateUser)
+	// ruleid: gk-routes-go-route
+	v1.Handle("DELETE", "/users/:id", handlers.DeleteUser)
+	// ok: gk-routes-go-route
+	headers.Get("Authorization")
+	// ok: gk-routes-go-route
+	c.JSON(200, gin.H{})
+}

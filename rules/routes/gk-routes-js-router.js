@@ -1,0 +1,16 @@
+const express = require('express');
+const { Router } = require('express');
+
+// ruleid: gk-routes-js-router
+const app = express();
+// ruleid: gk-routes-js-router
+const users = express.Router({ mergeParams: true });
+// ruleid: gk-routes-js-router
+const api = Router().use(users);
+// ruleid: gk-routes-js-router
+const admin = require('express').Router();
+
+// ok: gk-routes-js-router
+const server = http.createServer(app);
+// ok: gk-routes-js-router
+const routerName = 'users';
