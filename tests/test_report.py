@@ -150,3 +150,39 @@ def test_clean_truncates_and_escapes() -> None:
     assert clean("x\u202eyp.txt") == "x\\u202eyp.txt"  # bidi override
     assert clean("tab\there") == "tab\\x09here"
     assert "::" not in for_log("::error::x")
+
+
+def test_inventory_tables_render_escaped_and_validate() -> None:
+    from dataclasses import replace
+
+    from gatekeeper.model import ColumnRow, MigrationRow, RouteRow, SpecRow, TableRow
+
+    report = replace(
+        sample_report(),
+        routes=(
+            RouteRow("app.py", 3, "POST", "/v1/" + HOSTILE, "h", "fastapi", ".", False, "none"),
+            RouteRow("app.py", 9, "GET", "/v1/items", "items", "fastapi", ".", True, "required"),
+        ),
+        specs=(SpecRow("openapi.yaml", "openapi-3.0", "3.0.3", "valid", 2, 0, 0),),
+        tables=(
+            TableRow(
+                ".",
+                "migrations/versions",
+                "alembic",
+                "items",
+                "m/0001.py",
+                7,
+                (ColumnRow("id", "integer", False, True),),
+                ("ix (id) unique",),
+                (),
+            ),
+        ),
+        migrations=(MigrationRow("migrations/versions", 1, "m/0001.py", 3, "alembic", "0001"),),
+    )
+    data = jsonout.to_dict(report)
+    jsonschema.validate(data, SCHEMA)
+    assert data["inventory"]["routes"][0]["auth"] == "none"
+    assert data["inventory"]["schema"][0]["columns"][0]["primary_key"] is True
+    out = text.render(report, width=200)
+    assert "routes: 2" in out and "required" in out and "\x1b" not in out
+    assert "openapi.yaml openapi-3.0 valid, 2 operation(s)" in out

@@ -21,6 +21,7 @@ _STYLE = {
 _MAX_EVIDENCE = 3
 _MAX_ROUTES = 25
 _IN_SPEC = {True: "yes", False: "NO", None: "-"}
+_AUTH_STYLE = {"none": "bold red", "unknown": "yellow", "required": "green"}
 
 
 def _status(status: Status) -> Text:
@@ -149,7 +150,7 @@ def render(report: Report, *, color: bool = False, width: int = 120, verbose: bo
 def _routes_table(console: Console, report: Report, verbose: bool) -> None:
     shown = report.routes if verbose else report.routes[:_MAX_ROUTES]
     table = Table(title=f"routes: {len(report.routes)}", title_justify="left", expand=False)
-    for name in ("method", "path", "handler", "where", "in spec"):
+    for name in ("method", "path", "handler", "where", "in spec", "auth"):
         table.add_column(name, overflow="fold")
     for r in shown:
         table.add_row(
@@ -158,6 +159,7 @@ def _routes_table(console: Console, report: Report, verbose: bool) -> None:
             for_log(r.handler),
             for_log(f"{r.file}:{r.line}"),
             _IN_SPEC[r.in_spec],
+            Text(r.auth or "-", style=_AUTH_STYLE.get(r.auth or "", "")),
         )
     console.print(table)
     if len(shown) < len(report.routes):
