@@ -105,6 +105,10 @@ class Config:
     operational_routes: tuple[str, ...] = DEFAULT_OPERATIONAL_ROUTES
     # A document saying where rate limiting lives when it is not in this repository.
     rate_limiting_delegated_to: str | None = None
+    # Budgets committed load-test results must meet (perfresults.BUDGETS keys), and where the
+    # results are (default: every *_stats.csv and *summary*.json in the repository).
+    performance_budgets: tuple[tuple[str, float], ...] = ()
+    performance_results: tuple[str, ...] = ()
     # Unsafe operations and irreversibility are linted in the newest N migrations of each
     # history (each Django app); older ones are already applied. 0 lints every migration.
     lint_recent_migrations: int = 3
@@ -182,6 +186,12 @@ def parse_table(table: Mapping[str, Any], where: str) -> Config:
                     "`rate_limiting.delegated_to`"
                 )
             key, value = "rate_limiting_delegated_to", value.get("delegated_to")
+        if key == "performance_budgets" and isinstance(value, Mapping) and "results" in value:
+            values["performance_results"] = tuple(
+                _relative_path("performance_budgets.results", v, where)
+                for v in _str_list("performance_budgets.results", value["results"], where)
+            )
+            value = {k: v for k, v in value.items() if k != "results"}
         if key not in KNOWN_KEYS:
             hint = difflib.get_close_matches(key.replace("-", "_"), KNOWN_KEYS, n=1)
             extra = f" Did you mean `{hint[0]}`?" if hint else ""
@@ -224,6 +234,10 @@ def parse_table(table: Mapping[str, Any], where: str) -> Config:
             values[key] = _str_list(key, value, where)
         elif key == "rate_limiting_delegated_to":
             values[key] = _relative_path(key, value, where)
+        elif key == "performance_budgets":
+            values[key] = _budgets(value, where)
+        elif key == "performance_results":
+            values[key] = tuple(_relative_path(key, v, where) for v in _str_list(key, value, where))
         else:  # scalability_requirements, security_requirements
             values[key] = _text(key, value, where)
     return Config(**values, origins={k: where for k in values})
@@ -237,6 +251,28 @@ def _relative_path(key: str, value: object, where: str) -> str:
             f"(got {value!r})"
         )
     return text.removeprefix("./")
+
+
+def _budgets(value: object, where: str) -> tuple[tuple[str, float], ...]:
+    from gatekeeper.perfresults import BUDGETS
+
+    if not isinstance(value, Mapping):
+        raise ConfigError(
+            f"{where}: `performance_budgets` must be a table, e.g. "
+            "[tool.gatekeeper.performance_budgets] p95_ms = 300"
+        )
+    out: list[tuple[str, float]] = []
+    for name in sorted(value):
+        if name not in BUDGETS:
+            raise ConfigError(
+                f"{where}: unknown budget `performance_budgets.{name}`; known: "
+                f"{', '.join(sorted(BUDGETS))}, results"
+            )
+        limit = value[name]
+        if isinstance(limit, bool) or not isinstance(limit, int | float) or limit < 0:
+            raise ConfigError(f"{where}: `performance_budgets.{name}` must be a number >= 0")
+        out.append((name, float(limit)))
+    return tuple(out)
 
 
 def _parse_toml(data: bytes, where: str) -> dict[str, Any]:
@@ -456,6 +492,14 @@ def weakenings(trusted: Config, target: Config) -> list[str]:
         out.append(f"adds operational routes {', '.join(extra_operational)}")
     if target.rate_limiting_delegated_to and not trusted.rate_limiting_delegated_to:
         out.append(f"delegates rate limiting to {target.rate_limiting_delegated_to}")
+    from gatekeeper.perfresults import BUDGETS
+
+    target_budgets = dict(target.performance_budgets)
+    for name, limit in trusted.performance_budgets:
+        mine = target_budgets.get(name)
+        looser = mine is None or (mine > limit if BUDGETS[name][1] == "max" else mine < limit)
+        if looser:
+            out.append(f"loosens performance budget {name} from {limit:g}")
     if target.severity_threshold.rank > trusted.severity_threshold.rank:
         out.append(
             f"raises severity_threshold from {trusted.severity_threshold} "

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -246,23 +245,103 @@ def test_missing_benchmarks_below_the_threshold_are_reported_not_failing(tmp_pat
     assert [f.rule_id for f in out.findings] == ["GK701"]
 
 
-def test_declared_budgets_are_never_passed_unchecked(tmp_path: Path) -> None:
-    # The config key is not built yet: a config carrying it stands in for the future one.
-    budgets = SimpleNamespace(
-        severity_threshold=Severity.MEDIUM, performance_budgets={"p95_ms": 200}
+K6_SUMMARY = json.dumps(
+    {
+        "metrics": {
+            "http_req_duration": {"avg": 120.5, "med": 98.0, "p(90)": 180.0, "p(95)": 212.0},
+            "http_req_failed": {"value": 0.004},
+            "http_reqs": {"count": 6000, "rate": 99.8},
+        }
+    }
+)
+LOCUST_STATS = (
+    "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,"
+    "Requests/s,50%,95%,99%\n"
+    "GET,/v1/orders,900,3,110,140,15.0,110,420,900\n"
+    ",Aggregated,1000,30,100,150,16.6,100,450,950\n"
+)
+
+
+def budget_ctx(root: Path, files: dict[str, str | bytes], **budgets: float) -> Context:
+    conf = cfg.Config(performance_budgets=tuple(sorted(budgets.items())))
+    loaded = cfg.LoadedConfig(conf, "pyproject.toml", False)
+    return make_ctx(root, {"locustfile.py": LOCUST, **files}, loaded=loaded)
+
+
+def test_budgets_met_by_a_committed_k6_summary(tmp_path: Path) -> None:
+    ctx = budget_ctx(
+        tmp_path, {"loadtests/results/summary.json": K6_SUMMARY}, p95_ms=300, min_rps=50
     )
-    loaded = cfg.LoadedConfig(budgets, None, False)  # type: ignore[arg-type]
-    out = check(
-        validation.benchmarks_are_present,
-        make_ctx(tmp_path / "with", {"locustfile.py": LOCUST}, loaded=loaded),
+    out = check(validation.benchmarks_are_present, ctx)
+    assert out.status is Status.PASS, out.message
+    assert "2 performance budget(s) met" in out.message
+    shown = {e.what for e in out.evidence}
+    assert "p95_ms 212 within 300 (k6)" in shown and "min_rps 99.8 within 50 (k6)" in shown
+
+
+def test_budgets_broken_by_committed_locust_stats(tmp_path: Path) -> None:
+    ctx = budget_ctx(
+        tmp_path, {"results/run_stats.csv": LOCUST_STATS}, p95_ms=300, error_rate_percent=1
     )
-    assert out.status is Status.ERROR
-    assert "never passed unchecked" in out.message
-    out = check(
-        validation.benchmarks_are_present, make_ctx(tmp_path / "without", {}, loaded=loaded)
-    )
+    out = check(validation.benchmarks_are_present, ctx)
     assert out.status is Status.FAIL
+    assert sorted((f.rule_id, f.location.path, f.message) for f in out.findings) == [
+        (
+            "GK703",
+            "results/run_stats.csv",
+            "95th percentile response time (ms): measured 450, budget at most 300 (locust)",
+        ),
+        (
+            "GK703",
+            "results/run_stats.csv",
+            "failed requests (%): measured 3, budget at most 1 (locust)",
+        ),
+    ]
+
+
+def test_budgets_nothing_measures(tmp_path: Path) -> None:
+    out = check(validation.benchmarks_are_present, budget_ctx(tmp_path / "none", {}, p95_ms=300))
+    assert out.status is Status.FAIL
+    assert [f.rule_id for f in out.findings] == ["GK702"]
+    # k6's default summary has no p(99): that budget is not measured, so it is not met
+    ctx = budget_ctx(tmp_path / "p99", {"summary.json": K6_SUMMARY}, p99_ms=500)
+    out = check(validation.benchmarks_are_present, ctx)
+    assert [(f.rule_id, f.message.split(" is declared")[0]) for f in out.findings] == [
+        ("GK702", "budget p99_ms = 500")
+    ]
+    # no benchmark at all: the budgets cannot be measured either
+    bare = make_ctx(
+        tmp_path / "bare",
+        {},
+        loaded=cfg.LoadedConfig(cfg.Config(performance_budgets=(("p95_ms", 1.0),)), None, False),
+    )
+    out = check(validation.benchmarks_are_present, bare)
     assert "performance_budgets are declared but nothing measures them" in out.findings[0].message
+
+
+def test_unreadable_results_are_an_error_naming_the_file(tmp_path: Path) -> None:
+    conf = cfg.Config(performance_budgets=(("p95_ms", 300.0),), performance_results=("r.json",))
+    ctx = make_ctx(
+        tmp_path,
+        {"locustfile.py": LOCUST, "r.json": "{not json"},
+        loaded=cfg.LoadedConfig(conf, None, False),
+    )
+    out = check(validation.benchmarks_are_present, ctx)
+    assert out.status is Status.ERROR and out.message.startswith("r.json: not valid JSON")
+
+
+def test_budget_configuration(tmp_path: Path) -> None:
+    table = {"p95_ms": 300, "min_rps": 20, "results": ["load/summary.json"]}
+    conf = cfg.parse_table({"performance_budgets": table}, "gatekeeper.toml")
+    assert conf.performance_budgets == (("min_rps", 20.0), ("p95_ms", 300.0))
+    assert conf.performance_results == ("load/summary.json",)
+    with pytest.raises(cfg.ConfigError, match=r"unknown budget `performance_budgets\.p95`"):
+        cfg.parse_table({"performance_budgets": {"p95": 1}}, "gatekeeper.toml")
+    looser = cfg.Config(performance_budgets=(("p95_ms", 900.0),))
+    assert cfg.weakenings(conf, looser) == [
+        "loosens performance budget min_rps from 20",
+        "loosens performance budget p95_ms from 300",
+    ]
 
 
 def test_facts_are_built_once_per_audit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from gatekeeper import perffacts
+from gatekeeper import perffacts, perfresults
 from gatekeeper.model import Confidence, Evidence, Finding, Location, Severity, Status
 from gatekeeper.phases.base import (
     Context,
@@ -130,6 +130,26 @@ BENCHMARKS_MISSING = Rule(
     "Add a load test for the HTTP API (locust or k6) or benchmarks for the hot paths "
     "(pytest-benchmark, `go test -bench`, JMH).",
 )
+BUDGETS_UNMEASURED = Rule(
+    "GK702",
+    "performance-budget-unmeasured",
+    "validation.performance_benchmarks",
+    Severity.MEDIUM,
+    Confidence.HIGH,
+    "Performance budgets are declared but no committed results file measures them.",
+    "Commit the load test's results where CI writes them (k6 run --summary-export "
+    "results/summary.json, locust --csv results/run) or name them in performance_results.",
+)
+BUDGET_EXCEEDED = Rule(
+    "GK703",
+    "performance-budget-exceeded",
+    "validation.performance_benchmarks",
+    Severity.HIGH,
+    Confidence.HIGH,
+    "A committed load-test result does not meet a declared performance budget.",
+    "Make the slow path faster (or scale it) until the load test meets the budget; change a "
+    "budget only with the requirement it comes from.",
+)
 README_MISSING = Rule(
     "GK711",
     "readme-missing",
@@ -172,6 +192,8 @@ RUNBOOK_MISSING = Rule(
 
 RULES: tuple[Rule, ...] = (
     BENCHMARKS_MISSING,
+    BUDGETS_UNMEASURED,
+    BUDGET_EXCEEDED,
     README_MISSING,
     API_DOCS_MISSING,
     ARCHITECTURE_DOCS_MISSING,
@@ -237,11 +259,86 @@ def _unread_note(paths: tuple[str, ...], what: str) -> str:
     return f" ({len(paths)} {what} not read: over {limit} KiB or not text: {shown}{more})"
 
 
-def _declared_budgets(ctx: Context) -> object:
-    # `performance_budgets` belongs to the configuration schema, which does not declare it yet.
-    # Once it does, declared budgets must be met by a committed results file; until that
-    # comparison is built, a declared budget makes the criterion `error`, never a pass.
-    return getattr(ctx.config, "performance_budgets", None)
+def _declared_budgets(ctx: Context) -> tuple[tuple[str, float], ...]:
+    return ctx.config.performance_budgets
+
+
+def _check_budgets(
+    ctx: Context, budgets: tuple[tuple[str, float], ...], evidence: list[Evidence]
+) -> Outcome:
+    """Declared budgets against the committed results: every budget measured and met."""
+    configured = ctx.config.performance_results
+    paths = configured or perfresults.discover(ctx.index)
+    findings: list[Finding] = []
+    problems: list[str] = []
+    results: list[perfresults.Results] = []
+    for path in paths:
+        if ctx.index.get(path) is None:
+            problems.append(f"{path}: named in performance_results but not in the repository")
+            continue
+        try:
+            read = perfresults.read(ctx.index, path)
+        except perfresults.ResultsError as exc:
+            problems.append(str(exc))
+            continue
+        if read is None:
+            if configured:
+                problems.append(f"{path}: neither a k6 summary nor a locust stats file")
+            continue
+        results.append(read)
+    where = ctx.loaded.path or "pyproject.toml"
+    if not results and not problems:
+        findings.append(
+            make_finding(
+                BUDGETS_UNMEASURED,
+                Location(where),
+                "performance_budgets are declared but no committed results file measures them "
+                "(k6 --summary-export JSON, locust --csv *_stats.csv)",
+                phase=PHASE_ID,
+            )
+        )
+    for item in results:
+        broken = perfresults.breaches(budgets, item)
+        for key, limit, measured in broken:
+            what, direction = perfresults.BUDGETS[key]
+            bound = "at most" if direction == "max" else "at least"
+            findings.append(
+                make_finding(
+                    BUDGET_EXCEEDED,
+                    Location(item.path),
+                    f"{what}: measured {measured:g}, budget {bound} {limit:g} ({item.tool})",
+                    phase=PHASE_ID,
+                )
+            )
+        exceeded = {key for key, _, _ in broken}
+        for key, limit in budgets:
+            value = item.value(key)
+            if value is not None and key not in exceeded:
+                evidence.append(
+                    Evidence(item.path, None, f"{key} {value:g} within {limit:g} ({item.tool})")
+                )
+    if results:
+        measured_keys = {k for r in results for k, _ in r.metrics}
+        for key, limit in budgets:
+            if key not in measured_keys:
+                findings.append(
+                    make_finding(
+                        BUDGETS_UNMEASURED,
+                        Location(where),
+                        f"budget {key} = {limit:g} is declared but no committed result measures "
+                        f"{perfresults.BUDGETS[key][0]}",
+                        phase=PHASE_ID,
+                    )
+                )
+    out = outcome_from_findings(
+        ctx,
+        findings,
+        pass_message=f"{len(budgets)} performance budget(s) met by committed results",
+        evidence=evidence,
+    )
+    if problems and out.status is not Status.FAIL:
+        return Outcome(Status.ERROR, "; ".join(problems), out.evidence, out.findings)
+    return out
 
 
 def _benchmark_advice(ctx: Context) -> str:
@@ -271,12 +368,7 @@ def benchmarks_are_present(ctx: Context) -> Outcome:
     budgets = _declared_budgets(ctx)
     if facts.sightings:
         if budgets:
-            return Outcome(
-                Status.ERROR,
-                "performance_budgets are declared, but checking committed results against "
-                "them is not built yet; never passed unchecked",
-                tuple(evidence),
-            )
+            return _check_budgets(ctx, budgets, list(evidence))
         return Outcome(
             Status.PASS,
             f"no performance budgets declared; benchmarks present ({', '.join(facts.kinds)})",
