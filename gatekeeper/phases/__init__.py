@@ -31,6 +31,7 @@ CORE_RULES: tuple[Rule, ...] = (
     + database.RULES
     + security.RULES
     + testing.RULES
+    + observability.RULES
     + validation.RULES
 )
 
