@@ -56,7 +56,7 @@ def test_example_reports_every_phase_and_criterion(example: Path) -> None:
     assert contracts["status"] == "pass"
     assert {
         "file": "app/main.py",
-        "line": 57,
+        "line": 58,
         "what": "GET /v1/orders declares response model list[OrderOut]",
     } in contracts["evidence"]
     routes = {(r["method"], r["url_path"]) for r in report["inventory"]["routes"]}

@@ -48,7 +48,7 @@ def test_example_collects_metrics_traces_and_serves_health(tmp_path: Path) -> No
     assert evidence(report, "observability.distributed_tracing") == [
         ("app/main.py", 5, "imports opentelemetry.instrumentation.fastapi")
     ]
-    assert ("app/main.py", 52, "serves GET /health") in evidence(
+    assert ("app/main.py", 53, "serves GET /health") in evidence(
         report, "observability.health_checks"
     )
 

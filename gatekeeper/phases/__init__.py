@@ -30,6 +30,7 @@ CORE_RULES: tuple[Rule, ...] = (
     + api_design.RULES
     + database.RULES
     + security.RULES
+    + scalability.RULES
     + testing.RULES
     + observability.RULES
     + validation.RULES

@@ -1,8 +1,260 @@
-"""Phase 4, Architecture & Scalability: scaling, caching, circuit breakers, boundaries."""
+"""Phase 4, Architecture & Scalability: scaling, caching, circuit breakers, boundaries.
+
+Caching and resilience pass on libraries the service's own code imports; every outbound HTTP
+call that can wait forever (requests and urllib without a timeout) is a finding with its line.
+"""
 
 from __future__ import annotations
 
-from gatekeeper.phases.base import Fact, Phase, planned
+import re
+
+from gatekeeper.errors import GatekeeperError
+from gatekeeper.extract.outbound import OutboundCall, OutboundCalls
+from gatekeeper.model import Confidence, Evidence, Finding, Location, Severity, Status
+from gatekeeper.phases.base import (
+    Context,
+    Fact,
+    Outcome,
+    Phase,
+    Rule,
+    criterion,
+    make_finding,
+    outcome_from_findings,
+    planned,
+)
+from gatekeeper.phases.observability import MAX_EVIDENCE, _imports_of, _manifest, _web
+from gatekeeper.routes import inventory
+from gatekeeper.routes.inventory import ServiceApi
+from gatekeeper.stack import is_test_path
+
+PHASE_ID = "scalability"
+
+NO_CACHE = Rule(
+    "GK411",
+    "no-cache-layer",
+    "scalability.caching_layers",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "The service's code uses no cache: every read goes to the database or the upstream.",
+    "Cache what is read often and changes rarely (Redis or memcached clients, Django CACHES, "
+    "flask-caching, fastapi-cache, Spring @Cacheable, ioredis, go-redis) and say where in the "
+    "architecture docs.",
+)
+NO_RESILIENCE = Rule(
+    "GK421",
+    "no-circuit-breaker-or-retry",
+    "scalability.circuit_breakers",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "The service calls out over HTTP but uses no circuit breaker or retry-with-backoff library.",
+    "Wrap outbound calls in a breaker and retries with backoff (pybreaker, tenacity, backoff, "
+    "resilience4j, opossum, gobreaker).",
+)
+CALL_WITHOUT_TIMEOUT = Rule(
+    "GK422",
+    "outbound-call-without-timeout",
+    "scalability.circuit_breakers",
+    Severity.MEDIUM,
+    Confidence.HIGH,
+    "An outbound HTTP call has no timeout: requests and urllib wait forever for a server that "
+    "stops answering, and the worker serving the request hangs with it.",
+    "Pass timeout= (a connect and a read timeout) on the call, or use a client with a default.",
+    ("CWE-400",),
+)
+RULES = (NO_CACHE, NO_RESILIENCE, CALL_WITHOUT_TIMEOUT)
+
+CACHE_MODULES = (
+    "redis",
+    "aioredis",
+    "pymemcache",
+    "memcache",
+    "pylibmc",
+    "django_redis",
+    "flask_caching",
+    "fastapi_cache",
+    "cachetools",
+    "aiocache",
+    "dogpile.cache",
+    "ioredis",
+    "node-cache",
+    "lru-cache",
+    "cache-manager",
+    "@nestjs/cache-manager",
+    "memjs",
+    "github.com/redis/go-redis",
+    "github.com/go-redis/redis",
+    "github.com/bradfitz/gomemcache",
+    "github.com/patrickmn/go-cache",
+    "org.springframework.cache",
+    "com.github.benmanes.caffeine",
+    "redis.clients.jedis",
+    "io.lettuce",
+)
+RESILIENCE_MODULES = (
+    "pybreaker",
+    "circuitbreaker",
+    "tenacity",
+    "backoff",
+    "urllib3.util.retry",
+    "stamina",
+    "opossum",
+    "cockatiel",
+    "async-retry",
+    "p-retry",
+    "github.com/sony/gobreaker",
+    "github.com/afex/hystrix-go",
+    "github.com/cenkalti/backoff",
+    "github.com/avast/retry-go",
+    "github.com/failsafe-go/failsafe-go",
+    "io.github.resilience4j",
+    "dev.failsafe",
+    "org.springframework.retry",
+    "com.netflix.hystrix",
+)
+
+
+def _finding(rule: Rule, path: str, line: int | None, message: str) -> Finding:
+    return make_finding(rule, Location(path, line), message, phase=PHASE_ID)
+
+
+@criterion("scalability.caching_layers", consumes=(Fact.STACK,))
+def caching_layers_are_identified(ctx: Context) -> Outcome:
+    """Caching layers identified.
+
+    Why: a service that sends every read to its database scales only as far as the database
+    does. The evidence is a cache client or cache framework the service's own code imports
+    (Redis, memcached, Django/Flask/FastAPI caches, Spring cache, Caffeine, ioredis, go-redis).
+    Fix: cache hot reads and document where the cache sits and how it is invalidated.
+    """
+    services = _web(ctx)
+    if not services:
+        return Outcome(Status.NOT_APPLICABLE, "no web service in the repository")
+    findings: list[Finding] = []
+    evidence: list[Evidence] = []
+    for svc in services:
+        found = _imports_of(ctx, svc, CACHE_MODULES) + _django_caches(ctx, svc)
+        evidence.extend(found[:MAX_EVIDENCE])
+        if not found:
+            findings.append(
+                _finding(
+                    NO_CACHE, _manifest(svc), None, f"service {svc.service.name}: no cache found"
+                )
+            )
+    return outcome_from_findings(
+        ctx,
+        findings,
+        pass_message="a cache is used in every service",
+        evidence=evidence[:MAX_EVIDENCE],
+    )
+
+
+_DJANGO_CACHE = re.compile(
+    r"""["']BACKEND["']\s{0,4}:\s{0,4}["']((?:django_redis|django\.core\.cache\.backends\."""
+    r"""(?:redis|memcached))[\w.]{0,80})["']"""
+)
+
+
+def _django_caches(ctx: Context, svc: ServiceApi) -> list[Evidence]:
+    """A shared cache backend in Django settings (CACHES names it as a string, not an import)."""
+    if "django" not in svc.frameworks:
+        return []
+    found: list[Evidence] = []
+    for entry in ctx.index.files:
+        name = entry.path.rsplit("/", 1)[-1]
+        settings = name.startswith("settings") or "/settings/" in f"/{entry.path}"
+        if entry.language != "python" or not settings or is_test_path(entry.path):
+            continue
+        if inventory.service_for(entry.path, ctx.services) is not svc.service:
+            continue
+        try:
+            text = ctx.index.read_text(entry.path).text
+        except (GatekeeperError, OSError, ValueError):
+            continue
+        for number, line in enumerate(text.splitlines()[:20_000], 1):
+            match = _DJANGO_CACHE.search(line[:400])
+            if match:
+                found.append(Evidence(entry.path, number, f"CACHES backend {match.group(1)}"))
+                break
+    return found
+
+
+@criterion("scalability.circuit_breakers", consumes=(Fact.STACK,))
+def outbound_calls_are_bounded(ctx: Context) -> Outcome:
+    """Circuit breaker patterns applied.
+
+    Why: one slow dependency without timeouts, retries or a breaker ties up every worker that
+    calls it and takes the service down with it. Every outbound HTTP call that can wait forever
+    (Python requests and urllib without timeout=) is a finding with its line; a service that
+    calls out needs a breaker or retry-with-backoff library.
+    Fix: give every call a timeout and wrap the calls in a breaker and retries with backoff.
+    """
+    services = _web(ctx)
+    if not services:
+        return Outcome(Status.NOT_APPLICABLE, "no web service in the repository")
+    findings: list[Finding] = []
+    evidence: list[Evidence] = []
+    gaps: list[str] = []
+    judged = 0
+    for svc in services:
+        calls = _outbound(ctx, svc)
+        resilient = _imports_of(ctx, svc, RESILIENCE_MODULES)
+        evidence.extend(resilient[:MAX_EVIDENCE])
+        for path, call in calls:
+            if not call.timeout:
+                findings.append(
+                    _finding(
+                        CALL_WITHOUT_TIMEOUT,
+                        path,
+                        call.line,
+                        f"{call.callee}(...) has no timeout",
+                    )
+                )
+        python = "python" in svc.service.names("language")
+        if calls:
+            judged += 1
+            if not resilient:
+                path, first = calls[0]
+                findings.append(
+                    _finding(
+                        NO_RESILIENCE,
+                        path,
+                        first.line,
+                        f"service {svc.service.name} calls out over HTTP ({len(calls)} call(s), "
+                        f"first {first.callee}) with no breaker or retry library",
+                    )
+                )
+        elif resilient:
+            judged += 1
+        elif not python:
+            languages = ", ".join(svc.service.names("language")) or "its language"
+            gaps.append(
+                f"service {svc.service.name}: outbound calls in {languages} are not read yet "
+                "(issue 11)"
+            )
+    if gaps and not findings:
+        return Outcome(Status.ERROR, "; ".join(gaps), tuple(evidence[:MAX_EVIDENCE]))
+    if not judged and not findings:
+        return Outcome(
+            Status.NOT_APPLICABLE, "no outbound HTTP call found in the services' Python code"
+        )
+    return outcome_from_findings(
+        ctx,
+        findings,
+        pass_message="outbound calls are bounded and wrapped in retries or a breaker",
+        evidence=evidence[:MAX_EVIDENCE],
+    )
+
+
+def _outbound(ctx: Context, svc: ServiceApi) -> list[tuple[str, OutboundCall]]:
+    found: list[tuple[str, OutboundCall]] = []
+    for path, facts in sorted(ctx.file_facts.items()):
+        if is_test_path(path) or inventory.service_for(path, ctx.services) is not svc.service:
+            continue
+        for fact in facts.values():
+            if isinstance(fact, OutboundCalls):
+                found.extend((path, call) for call in fact.calls)
+    return found
+
 
 PHASE = Phase(
     4,
@@ -14,8 +266,8 @@ PHASE = Phase(
             "Scaling strategy documented",
             "issue 11",
         ),
-        planned("scalability.caching_layers", "Caching layers identified", "issue 11"),
-        planned("scalability.circuit_breakers", "Circuit breaker patterns applied", "issue 11"),
+        caching_layers_are_identified,
+        outbound_calls_are_bounded,
         planned(
             "scalability.service_boundaries",
             "Service boundaries defined",

@@ -184,6 +184,17 @@ COVERAGE_PARTIAL = Rule(
 )
 
 
+# Files coverage configurations leave out by convention: migrations (generated, run by the
+# migration tool) and project scripts. Counting them would call a complete report partial.
+_UNMEASURED_DIRS = frozenset({"migrations", "alembic"})
+_UNMEASURED_FILES = frozenset({"manage.py", "setup.py", "conftest.py", "noxfile.py"})
+
+
+def _not_measured_by_convention(path: str) -> bool:
+    *dirs, name = path.split("/")
+    return name in _UNMEASURED_FILES or bool(_UNMEASURED_DIRS & set(dirs))
+
+
 def _measured_share(ctx: Context, rated: Sequence[CoverageReport]) -> tuple[int, int] | None:
     """(measured, all) non-test source files in the languages the reports measured."""
     measured = {f.path for r in rated for f in r.measured_files if f.path is not None}
@@ -194,6 +205,7 @@ def _measured_share(ctx: Context, rated: Sequence[CoverageReport]) -> tuple[int,
         if e.language in languages
         and not is_test_path(e.path)
         and not e.path.endswith("__init__.py")
+        and not _not_measured_by_convention(e.path)
     }
     if not sources:
         return None

@@ -1,0 +1,92 @@
+"""Phase 4: caching layers and outbound-call resilience on generated repositories."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from gatekeeper import api
+from gatekeeper.model import Report
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def audit(root: Path) -> tuple[dict[str, str], list[tuple[str, str, int | None]], Report]:
+    report = api.audit(root, api.Options(engines=False, phases=("scalability",))).report
+    (phase,) = [p for p in report.phases if p.id == "scalability"]
+    statuses = {c.id.split(".", 1)[1]: c.status.value for c in phase.criteria}
+    found = sorted(
+        ((f.rule_id, f.location.path, f.location.line) for f in report.findings),
+        key=lambda f: (f[0], f[1], f[2] or 0),
+    )
+    return statuses, found, report
+
+
+APP = (
+    "import requests\n"
+    "from flask import Flask\n\n"
+    "app = Flask(__name__)\n"
+    "http = requests.Session()\n\n"
+    "@app.get('/v1/rates')\n"
+    "def rates():\n"
+    "    a = requests.get('https://rates.example/eur', timeout=(1, 3))\n"
+    "    b = http.post('https://audit.example/log', json={})\n"
+    "    c = requests.get('https://rates.example/usd', **{'timeout': 2})\n"
+    "    return {'a': a.json(), 'b': b.ok, 'c': c.ok}\n"
+)
+
+
+def test_outbound_calls_without_timeout_and_without_retries(tmp_path: Path) -> None:
+    root = write(tmp_path / "a", {"requirements.txt": "flask\nrequests\n", "app.py": APP})
+    statuses, found, _ = audit(root)
+    assert statuses["circuit_breakers"] == "fail"
+    assert found == [
+        ("GK411", "requirements.txt", None),  # no cache either
+        ("GK421", "app.py", 9),  # calls out, no breaker or retry library
+        ("GK422", "app.py", 10),  # the session call waits forever
+    ]
+
+
+def test_retries_and_a_cache_pass(tmp_path: Path) -> None:
+    fixed = APP.replace("json={})", "json={}, timeout=2)").replace(
+        "import requests\n", "import requests\nimport tenacity\nfrom redis import Redis\n"
+    )
+    root = write(tmp_path / "b", {"requirements.txt": "flask\nrequests\n", "app.py": fixed})
+    statuses, found, report = audit(root)
+    assert statuses["circuit_breakers"] == "pass" and statuses["caching_layers"] == "pass"
+    assert found == []
+    (crit,) = [c for p in report.phases for c in p.criteria if c.id == "scalability.caching_layers"]
+    assert [(e.path, e.line, e.what) for e in crit.evidence] == [("app.py", 3, "imports redis")]
+
+
+def test_django_cache_backend_in_settings_is_a_cache(tmp_path: Path) -> None:
+    root = write(
+        tmp_path / "d",
+        {
+            "requirements.txt": "django\n",
+            "proj/settings.py": (
+                "ROOT_URLCONF = 'proj.urls'\nCACHES = {\n    'default': {\n"
+                "        'BACKEND': 'django_redis.cache.RedisCache',\n    }\n}\n"
+            ),
+            "proj/urls.py": "from django.urls import path\nurlpatterns = []\n",
+        },
+    )
+    statuses, _, report = audit(root)
+    assert statuses["caching_layers"] == "pass"
+    (crit,) = [c for p in report.phases for c in p.criteria if c.id == "scalability.caching_layers"]
+    assert crit.evidence[0].line == 4
+    assert statuses["circuit_breakers"] == "not_applicable"
+
+
+def test_example_caches_and_calls_nothing_outbound(tmp_path: Path) -> None:
+    root = tmp_path / "example"
+    shutil.copytree(FIXTURES / "example", root)
+    statuses, found, _ = audit(root)
+    assert statuses["caching_layers"] == "pass" and found == []
