@@ -10,6 +10,7 @@ import ast
 from dataclasses import dataclass
 
 from gatekeeper.extract.base import FunctionExtractor, ParsedFile
+from gatekeeper.extract.pyparse import dotted
 
 MAX_CALLS = 2000
 _REQUESTS_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
@@ -28,17 +29,6 @@ class OutboundCalls:
     calls: tuple[OutboundCall, ...]
 
 
-def _dotted(node: ast.AST) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
-
-
 def _extract(pf: ParsedFile) -> OutboundCalls | None:
     if pf.tree is None or ("requests" not in pf.text and "urlopen" not in pf.text):
         return None
@@ -53,14 +43,14 @@ def _extract(pf: ParsedFile) -> OutboundCalls | None:
         elif isinstance(node, ast.ImportFrom) and node.module in ("urllib.request", "urllib2"):
             urlopen_names.update(a.asname or a.name for a in node.names if a.name == "urlopen")
         elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-            made = _dotted(node.value.func) or ""
+            made = dotted(node.value.func) or ""
             if made.endswith("Session") and made.split(".")[0] in requests_names | {"Session"}:
                 sessions.update(t.id for t in node.targets if isinstance(t, ast.Name))
     calls: list[OutboundCall] = []
     for node in ast.walk(pf.tree):
         if not isinstance(node, ast.Call) or len(calls) >= MAX_CALLS:
             continue
-        callee = _dotted(node.func)
+        callee = dotted(node.func)
         if callee is None:
             continue
         head, _, verb = callee.rpartition(".")

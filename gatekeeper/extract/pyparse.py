@@ -97,3 +97,15 @@ def cst_hazard(text: str) -> str | None:
                 f"(libcst crashes on very long if chains); {_EXCLUDE_HINT}"
             )
     return None
+
+
+def dotted(node: ast.AST) -> str | None:
+    """ "sa.Column" for sa.Column, "x" for x; None for anything that is not a dotted name."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))

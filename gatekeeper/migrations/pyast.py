@@ -7,22 +7,12 @@ from __future__ import annotations
 
 import ast
 
+from gatekeeper.extract.pyparse import dotted as dotted  # shared with the other extractors
+
 MAX_TEXT = 120  # longest rendering of a type or default kept in the model
 _MAX_DEPTH = 3  # levels of a call rendered in a type: sa.Numeric(10, 2), ARRAY(sa.String(20))
 # Wrappers around a string that still mean that string: op.f("ix_name"), sa.text("SQL").
 _STRING_WRAPPERS = frozenset({"f", "text", "literal_column", "_", "gettext_lazy"})
-
-
-def dotted(node: ast.AST) -> str | None:
-    """ "sa.Column" for sa.Column, "x" for x; None for anything that is not a dotted name."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 def callee(call: ast.Call) -> str:
