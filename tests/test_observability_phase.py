@@ -48,9 +48,9 @@ def test_example_collects_metrics_traces_and_serves_health(tmp_path: Path) -> No
     assert evidence(report, "observability.distributed_tracing") == [
         ("app/main.py", 5, "imports opentelemetry.instrumentation.fastapi")
     ]
-    assert ("app/main.py", 53, "serves GET /health") in evidence(
-        report, "observability.health_checks"
-    )
+    assert [(p, w) for p, _, w in evidence(report, "observability.health_checks")] == [
+        ("app/main.py", "serves GET /health")
+    ]
 
 
 def test_uninstrumented_service_fails_metrics_and_tracing(tmp_path: Path) -> None:
@@ -101,3 +101,59 @@ def test_health_checks_from_probes_or_nothing(tmp_path: Path) -> None:
 def test_routes_not_read_make_health_checks_an_error(tmp_path: Path) -> None:
     statuses, _, _ = audit(copy("routes-express", tmp_path))  # engines off: routes unknown
     assert statuses["health_checks"] == "error"
+
+
+LOGGING_APP = (
+    "import logging\n"
+    "from flask import Flask\n\n"
+    "log = logging.getLogger(__name__)\n"
+    "app = Flask(__name__)\n\n"
+    "@app.post('/v1/login')\n"
+    "def login(user, password):\n"
+    "    print('login', user)\n"
+    "    log.info(f'login {user}')\n"
+    "    log.info('attempt', extra={'password': password})\n"
+    "    try:\n"
+    "        audit(user)\n"
+    "    except Exception:\n"
+    "        pass\n"
+    "    try:\n"
+    "        audit(user)\n"
+    "    except KeyError:\n"
+    "        pass  # narrow: deliberate\n"
+    "    return {}\n"
+)
+
+
+def test_python_logging_findings_with_their_lines(tmp_path: Path) -> None:
+    root = write(
+        tmp_path / "a",
+        {
+            "requirements.txt": "flask\n",
+            "app.py": LOGGING_APP,
+            "scripts/seed.py": "print('seeding')\n",  # a script may print
+        },
+    )
+    statuses, _, _ = audit(root)
+    assert statuses["structured_logging"] == "fail"
+    report = api.audit(root, api.Options(engines=False, phases=("observability",))).report
+    lines = sorted(
+        (f.rule_id, f.location.path, f.location.line)
+        for f in report.findings
+        if f.criterion_id == "observability.structured_logging"
+    )
+    assert lines == [
+        ("GK601", "requirements.txt", None),
+        ("GK602", "app.py", 9),  # print
+        ("GK603", "app.py", 10),  # f-string message
+        ("GK604", "app.py", 14),  # except Exception: pass (the KeyError one is deliberate)
+        ("GK605", "app.py", 11),  # extra={"password": ...}
+    ]
+
+
+def test_a_json_logger_is_structured(tmp_path: Path) -> None:
+    statuses, _, report = audit(shutil.copytree(FIXTURES / "example", tmp_path / "ex"))
+    assert statuses["structured_logging"] == "pass"
+    assert ("app/log.py", 3, "imports pythonjsonlogger.json") in evidence(
+        report, "observability.structured_logging"
+    )

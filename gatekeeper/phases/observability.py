@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from gatekeeper.errors import GatekeeperError
 from gatekeeper.extract.imports import FileImports
+from gatekeeper.extract.logging_calls import LoggingFacts, LogSighting
 from gatekeeper.model import Confidence, Evidence, Finding, Location, Severity, Status
 from gatekeeper.phases.api_design import api_inventory
 from gatekeeper.phases.base import (
@@ -23,7 +24,6 @@ from gatekeeper.phases.base import (
     criterion,
     make_finding,
     outcome_from_findings,
-    planned,
 )
 from gatekeeper.routes import inventory
 from gatekeeper.routes.inventory import ServiceApi
@@ -65,7 +65,96 @@ NO_HEALTH_CHECK = Rule(
     "Serve /healthz (liveness) and /readyz (readiness, checking the database) and point the "
     "orchestrator's probes at them.",
 )
-RULES = (NO_METRICS, NO_TRACING, NO_HEALTH_CHECK)
+NO_STRUCTURED_LOGGER = Rule(
+    "GK601",
+    "no-structured-logger",
+    "observability.structured_logging",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "The service configures no structured logger: its logs are free text that cannot be "
+    "queried by field.",
+    "Log JSON or key-value events: structlog or python-json-logger, pino or winston's JSON "
+    "format, zap/zerolog/slog, a logstash or JSON layout for logback/log4j2.",
+)
+PRINT_LOGGING = Rule(
+    "GK602",
+    "print-in-application-code",
+    "observability.structured_logging",
+    Severity.LOW,
+    Confidence.HIGH,
+    "Application code writes with print(): no level, no logger, no structure.",
+    "Use the logger.",
+)
+INTERPOLATED_LOG = Rule(
+    "GK603",
+    "interpolated-log-message",
+    "observability.structured_logging",
+    Severity.LOW,
+    Confidence.HIGH,
+    "A log message is built with an f-string, % or .format: the values are lost as fields and "
+    "every message is a different string.",
+    'Pass the values as fields (structlog: log.info("order paid", order_id=...)) or as '
+    'logging\'s arguments (log.info("order %s paid", order_id)).',
+)
+SWALLOWED_EXCEPTION = Rule(
+    "GK604",
+    "exception-swallowed",
+    "observability.structured_logging",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "A broad except block discards the exception without logging it.",
+    "Log it (log.exception(...)) or narrow the except to the error that is expected.",
+    ("CWE-390",),
+)
+SECRET_LOGGED = Rule(
+    "GK605",
+    "secret-in-log",
+    "observability.structured_logging",
+    Severity.HIGH,
+    Confidence.MEDIUM,
+    "A value named like a secret (password, token, authorization, api key) is passed to a "
+    "log call.",
+    "Do not log secrets; log an identifier or a redacted form.",
+    ("CWE-532",),
+    ("A09:2021 - Security Logging and Monitoring Failures",),
+)
+RULES = (
+    NO_STRUCTURED_LOGGER,
+    PRINT_LOGGING,
+    INTERPOLATED_LOG,
+    SWALLOWED_EXCEPTION,
+    SECRET_LOGGED,
+    NO_METRICS,
+    NO_TRACING,
+    NO_HEALTH_CHECK,
+)
+STRUCTURED_MODULES = (
+    "structlog",
+    "pythonjsonlogger",
+    "json_log_formatter",
+    "ecs_logging",
+    "pino",
+    "pino-http",
+    "bunyan",
+    "winston",
+    "go.uber.org/zap",
+    "github.com/rs/zerolog",
+    "log/slog",
+    "github.com/sirupsen/logrus",
+    "net.logstash.logback",
+    "org.apache.logging.log4j.layout.template.json",
+    "co.elastic.logging",
+)
+_LOG_CONFIG = re.compile(r"LogstashEncoder|JsonTemplateLayout|JsonLayout|EcsLayout|JsonEncoder")
+_SCRIPT_DIRS = frozenset({"scripts", "bin", "migrations", "commands", "tools", "docs", "examples"})
+_SCRIPT_FILES = frozenset({"manage.py", "setup.py", "conftest.py", "noxfile.py", "__main__.py"})
+_KIND_RULES = {
+    "print": PRINT_LOGGING,
+    "interpolated": INTERPOLATED_LOG,
+    "swallowed": SWALLOWED_EXCEPTION,
+    "secret": SECRET_LOGGED,
+}
+_MAX_PER_RULE = 50
 
 # Module prefixes (as imported) of metrics and tracing libraries, per language.
 METRICS_MODULES = (
@@ -290,12 +379,99 @@ def _probes(ctx: Context) -> list[Evidence]:
     return found
 
 
+@criterion("observability.structured_logging", consumes=(Fact.STACK,))
+def logs_are_structured(ctx: Context) -> Outcome:
+    """Structured logging implemented.
+
+    Why: logs are how an incident is reconstructed; free-text lines cannot be searched by
+    request, user or order. A structured logger must be set up (structlog, python-json-logger,
+    pino, zap, a JSON layout ...), and in Python code print() calls, interpolated log messages,
+    broad excepts that swallow errors and secrets passed to log calls are findings.
+    Fix: log JSON events with fields through one configured logger.
+    """
+    services = _web(ctx)
+    if not services:
+        return Outcome(Status.NOT_APPLICABLE, "no web service in the repository")
+    findings: list[Finding] = []
+    evidence: list[Evidence] = []
+    counts: dict[str, int] = {}
+    for svc in services:
+        structured = _imports_of(ctx, svc, STRUCTURED_MODULES) + _log_configs(ctx, svc)
+        for path, sighting in _python_logging(ctx, svc):
+            if sighting.kind == "structured":
+                structured.append(Evidence(path, sighting.line, sighting.detail))
+                continue
+            rule = _KIND_RULES[sighting.kind]
+            counts[rule.id] = counts.get(rule.id, 0) + 1
+            if counts[rule.id] <= _MAX_PER_RULE:
+                findings.append(
+                    make_finding(
+                        rule, Location(path, sighting.line), sighting.detail, phase=PHASE_ID
+                    )
+                )
+        evidence.extend(structured[:MAX_EVIDENCE])
+        if not structured:
+            findings.append(
+                _finding(
+                    NO_STRUCTURED_LOGGER,
+                    _manifest(svc),
+                    f"service {svc.service.name}: no structured logger set up",
+                )
+            )
+    hidden = {rule: n - _MAX_PER_RULE for rule, n in counts.items() if n > _MAX_PER_RULE}
+    note = "".join(f"; {n} more {rule} not listed" for rule, n in sorted(hidden.items()))
+    return outcome_from_findings(
+        ctx,
+        findings,
+        pass_message="logs are structured" + note,
+        evidence=evidence[:MAX_EVIDENCE],
+    )
+
+
+def _python_logging(ctx: Context, svc: ServiceApi) -> list[tuple[str, LogSighting]]:
+    found: list[tuple[str, LogSighting]] = []
+    for path, facts in sorted(ctx.file_facts.items()):
+        if is_test_path(path) or inventory.service_for(path, ctx.services) is not svc.service:
+            continue
+        *dirs, name = path.split("/")
+        script = name in _SCRIPT_FILES or bool(_SCRIPT_DIRS & set(dirs))
+        for fact in facts.values():
+            if isinstance(fact, LoggingFacts):
+                found.extend(
+                    (path, s)
+                    for s in fact.sightings
+                    if not (script and s.kind in ("print", "interpolated"))
+                )
+    return found
+
+
+def _log_configs(ctx: Context, svc: ServiceApi) -> list[Evidence]:
+    """JSON layouts in logback/log4j2 configuration files."""
+    found: list[Evidence] = []
+    for entry in ctx.index.files:
+        name = entry.path.rsplit("/", 1)[-1].lower()
+        if not name.startswith(("logback", "log4j2")) or not name.endswith(".xml"):
+            continue
+        if inventory.service_for(entry.path, ctx.services) is not svc.service:
+            continue
+        try:
+            text = ctx.index.read_text(entry.path).text
+        except (GatekeeperError, OSError, ValueError):
+            continue
+        for number, line in enumerate(text.splitlines()[:20_000], 1):
+            match = _LOG_CONFIG.search(line[:400])
+            if match:
+                found.append(Evidence(entry.path, number, match.group()))
+                break
+    return found
+
+
 PHASE = Phase(
     6,
     "observability",
     "Monitoring & Observability",
     (
-        planned("observability.structured_logging", "Structured logging implemented", "issue 11"),
+        logs_are_structured,
         services_collect_metrics,
         services_are_traced,
         services_expose_health_checks,
