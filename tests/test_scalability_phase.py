@@ -47,7 +47,7 @@ def test_outbound_calls_without_timeout_and_without_retries(tmp_path: Path) -> N
     root = write(tmp_path / "a", {"requirements.txt": "flask\nrequests\n", "app.py": APP})
     statuses, found, _ = audit(root)
     assert statuses["circuit_breakers"] == "fail"
-    assert found == [
+    assert [f for f in found if f[0] != "GK401"] == [
         ("GK411", "requirements.txt", None),  # no cache either
         ("GK421", "app.py", 9),  # calls out, no breaker or retry library
         ("GK422", "app.py", 10),  # the session call waits forever
@@ -61,7 +61,7 @@ def test_retries_and_a_cache_pass(tmp_path: Path) -> None:
     root = write(tmp_path / "b", {"requirements.txt": "flask\nrequests\n", "app.py": fixed})
     statuses, found, report = audit(root)
     assert statuses["circuit_breakers"] == "pass" and statuses["caching_layers"] == "pass"
-    assert found == []
+    assert [f for f in found if f[0] != "GK401"] == []
     (crit,) = [c for p in report.phases for c in p.criteria if c.id == "scalability.caching_layers"]
     assert [(e.path, e.line, e.what) for e in crit.evidence] == [("app.py", 3, "imports redis")]
 
@@ -89,4 +89,42 @@ def test_example_caches_and_calls_nothing_outbound(tmp_path: Path) -> None:
     root = tmp_path / "example"
     shutil.copytree(FIXTURES / "example", root)
     statuses, found, _ = audit(root)
-    assert statuses["caching_layers"] == "pass" and found == []
+    assert statuses["caching_layers"] == "pass" and found == []  # and scaling is documented
+
+
+def test_scaling_strategy_from_docs_or_deployment_config(tmp_path: Path) -> None:
+    app = {
+        "requirements.txt": "flask\n",
+        "app.py": "from flask import Flask\napp = Flask(__name__)\n",
+    }
+    statuses, found, _ = audit(write(tmp_path / "none", app))
+    assert statuses["scaling_strategy_documented"] == "fail" and ("GK401", ".", None) in found
+    hpa = write(
+        tmp_path / "hpa",
+        {**app, "k8s/hpa.yaml": "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\n"},
+    )
+    statuses, _, report = audit(hpa)
+    assert statuses["scaling_strategy_documented"] == "pass"
+    (crit,) = [
+        c
+        for p in report.phases
+        for c in p.criteria
+        if c.id == "scalability.scaling_strategy_documented"
+    ]
+    assert (crit.evidence[0].path, crit.evidence[0].line) == ("k8s/hpa.yaml", 2)
+    one = write(
+        tmp_path / "one",
+        {**app, "compose.yaml": "services:\n  app:\n    deploy:\n      replicas: 1\n"},
+    )
+    assert audit(one)[0]["scaling_strategy_documented"] == "fail"  # one replica scales nothing
+    docs = write(
+        tmp_path / "docs",
+        {
+            **app,
+            "docs/architecture.md": (
+                "# Design\n\n## Scaling\n\nThe API is stateless; we add replicas.\n"
+            ),
+        },
+    )
+    statuses, _, report = audit(docs)
+    assert statuses["scaling_strategy_documented"] == "pass"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from gatekeeper import docsections
 from gatekeeper.errors import GatekeeperError
 from gatekeeper.extract.outbound import OutboundCall, OutboundCalls
 from gatekeeper.model import Confidence, Evidence, Finding, Location, Severity, Status
@@ -61,7 +62,38 @@ CALL_WITHOUT_TIMEOUT = Rule(
     "Pass timeout= (a connect and a read timeout) on the call, or use a client with a default.",
     ("CWE-400",),
 )
-RULES = (NO_CACHE, NO_RESILIENCE, CALL_WITHOUT_TIMEOUT)
+NO_SCALING_STRATEGY = Rule(
+    "GK401",
+    "no-scaling-strategy",
+    "scalability.scaling_strategy_documented",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "Nothing says how the service scales: no scaling section in the docs and no replicas, "
+    "autoscaler or concurrency setting in the deployment configuration.",
+    "Write down how it scales (stateless replicas behind a load balancer, workers on a queue, "
+    "read replicas ...) in a Scaling section, and configure it: Kubernetes replicas or an "
+    "HorizontalPodAutoscaler, compose deploy.replicas, serverless concurrency.",
+)
+RULES = (NO_SCALING_STRATEGY, NO_CACHE, NO_RESILIENCE, CALL_WITHOUT_TIMEOUT)
+
+_SCALING_HEADING = re.compile(
+    r"\b(?:scal(?:e|ing|ability)|capacity|high availability|horizontal scaling|replicas)\b",
+    re.IGNORECASE,
+)
+_SCALING_WORDS = re.compile(
+    r"\b(?:replicas?|horizontal(?:ly)?|autoscal\w{0,10}|instances|stateless|shard\w{0,6}|"
+    r"partition\w{0,6}|load.balanc\w{0,6}|workers?|queue|read replicas?|pods?|nodes)\b",
+    re.IGNORECASE,
+)
+# Deployment settings that scale the service, one pattern per line read.
+_SCALING_CONFIG = (
+    (re.compile(r"^\s*kind:\s*HorizontalPodAutoscaler\b"), "Kubernetes HorizontalPodAutoscaler"),
+    (re.compile(r"^\s*replicas:\s*([2-9]|\d{2,})\s*$"), "replicas"),
+    (re.compile(r"^\s*(?:reservedConcurrency|provisionedConcurrency):"), "serverless concurrency"),
+    (re.compile(r"aws_appautoscaling_target|desired_count\s*=\s*([2-9]|\d{2,})"), "autoscaling"),
+    (re.compile(r"^\s*min_instances\s*[:=]\s*([2-9]|\d{2,})|^\s*minReplicas:"), "min instances"),
+)
+_CONFIG_SUFFIXES = (".yaml", ".yml", ".tf", ".json", ".toml")
 
 CACHE_MODULES = (
     "redis",
@@ -115,6 +147,77 @@ RESILIENCE_MODULES = (
 
 def _finding(rule: Rule, path: str, line: int | None, message: str) -> Finding:
     return make_finding(rule, Location(path, line), message, phase=PHASE_ID)
+
+
+@criterion("scalability.scaling_strategy_documented", consumes=(Fact.STACK,))
+def scaling_strategy_is_documented(ctx: Context) -> Outcome:
+    """Scaling strategy documented.
+
+    Why: how a service grows under load (more stateless replicas, more queue workers, read
+    replicas, sharding) decides its design; written down and configured, it can be reviewed.
+    The evidence is a scaling or capacity section that says how, or deployment configuration
+    that scales (Kubernetes replicas >= 2 or an autoscaler, compose deploy.replicas,
+    serverless concurrency, cloud autoscaling).
+    Fix: add a Scaling section to the architecture docs and configure the replicas.
+    """
+    if not _web(ctx):
+        return Outcome(Status.NOT_APPLICABLE, "no web service in the repository")
+    evidence = _scaling_sections(ctx) + _scaling_config(ctx)
+    if evidence:
+        first = evidence[0]
+        return Outcome(
+            Status.PASS,
+            f"scaling described ({first.path}:{first.line})",
+            tuple(evidence[:MAX_EVIDENCE]),
+        )
+    finding = _finding(
+        NO_SCALING_STRATEGY,
+        ".",
+        None,
+        "no scaling section in the docs and no replicas, autoscaler or concurrency setting",
+    )
+    return outcome_from_findings(
+        ctx, [finding], pass_message="no scaling strategy (below the threshold)"
+    )
+
+
+def _scaling_sections(ctx: Context) -> list[Evidence]:
+    found: list[Evidence] = []
+    docs = ctx.cached("doc_sections", lambda: docsections.collect(ctx.index))
+    for section in docs.sections:
+        if not _SCALING_HEADING.search(section.title[:200]):
+            continue
+        word = _SCALING_WORDS.search(section.body)
+        if word is None:
+            continue
+        line = section.body_line + section.body.count("\n", 0, word.start())
+        found.append(
+            Evidence(section.path, line, f"section {section.title[:60]!r}: {word.group()}")
+        )
+    return found
+
+
+def _scaling_config(ctx: Context) -> list[Evidence]:
+    found: list[Evidence] = []
+    scanned = 0
+    for entry in ctx.index.files:
+        if not entry.path.lower().endswith(_CONFIG_SUFFIXES) or is_test_path(entry.path):
+            continue
+        scanned += 1
+        if scanned > 2000:
+            break
+        try:
+            text = ctx.index.read_text(entry.path).text
+        except (GatekeeperError, OSError, ValueError):
+            continue
+        for number, line in enumerate(text.splitlines()[:20_000], 1):
+            hit = next(
+                (what for pattern, what in _SCALING_CONFIG if pattern.search(line[:300])), None
+            )
+            if hit is not None:
+                found.append(Evidence(entry.path, number, f"{hit}: {line.strip()[:80]}"))
+                break
+    return found
 
 
 @criterion("scalability.caching_layers", consumes=(Fact.STACK,))
@@ -261,11 +364,7 @@ PHASE = Phase(
     "scalability",
     "Architecture & Scalability",
     (
-        planned(
-            "scalability.scaling_strategy_documented",
-            "Scaling strategy documented",
-            "issue 11",
-        ),
+        scaling_strategy_is_documented,
         caching_layers_are_identified,
         outbound_calls_are_bounded,
         planned(
