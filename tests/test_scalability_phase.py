@@ -128,3 +128,45 @@ def test_scaling_strategy_from_docs_or_deployment_config(tmp_path: Path) -> None
     )
     statuses, _, report = audit(docs)
     assert statuses["scaling_strategy_documented"] == "pass"
+
+
+def test_package_cycles_and_drivers_in_route_modules(tmp_path: Path) -> None:
+    files = {
+        "pyproject.toml": '[project]\nname = "s"\nversion = "1"\ndependencies = ["fastapi"]\n',
+        "app/__init__.py": "",
+        "app/api/__init__.py": "",
+        "app/api/routes.py": (
+            "import psycopg\nfrom fastapi import APIRouter\nfrom app.core.config import NAME\n\n"
+            "router = APIRouter()\n\n@router.get('/v1/x')\ndef x() -> dict:\n    return {}\n"
+        ),
+        "app/core/__init__.py": "",
+        "app/core/config.py": "NAME = 'x'\n",
+        "app/core/jobs.py": "from ..models.user import User\n",
+        "app/models/__init__.py": "",
+        "app/models/user.py": "from app.core import config\n\nclass User:\n    pass\n",
+        "app/main.py": (
+            "from fastapi import FastAPI\nfrom app.api.routes import router\n\n"
+            "app = FastAPI()\napp.include_router(router)\n"
+        ),
+    }
+    statuses, found, report = audit(write(tmp_path / "svc", files))
+    assert statuses["service_boundaries"] == "fail"
+    mine = [f for f in found if f[0] in ("GK441", "GK442")]
+    assert mine == [
+        ("GK441", "app/core/jobs.py", 1),  # app.core -> app.models -> app.core
+        ("GK442", "app/api/routes.py", 1),  # a route module imports psycopg
+    ]
+    cycle = next(f for f in report.findings if f.rule_id == "GK441")
+    assert cycle.message == "packages app.core <-> app.models import each other"
+
+
+def test_one_way_imports_pass_and_other_languages_are_not_judged(tmp_path: Path) -> None:
+    root = tmp_path / "example"
+    shutil.copytree(FIXTURES / "example", root)
+    statuses, _, _ = audit(root)
+    assert statuses["service_boundaries"] == "pass"
+    node = write(
+        tmp_path / "node",
+        {"package.json": '{"dependencies": {"express": "4"}}', "index.js": "const a = 1;\n"},
+    )
+    assert audit(node)[0]["service_boundaries"] == "error"

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import re
 
+import networkx as nx
+
 from gatekeeper import docsections
 from gatekeeper.errors import GatekeeperError
+from gatekeeper.extract.imports import FileImports
 from gatekeeper.extract.outbound import OutboundCall, OutboundCalls
 from gatekeeper.model import Confidence, Evidence, Finding, Location, Severity, Status
 from gatekeeper.phases.base import (
@@ -21,7 +24,6 @@ from gatekeeper.phases.base import (
     criterion,
     make_finding,
     outcome_from_findings,
-    planned,
 )
 from gatekeeper.phases.observability import MAX_EVIDENCE, _imports_of, _manifest, _web
 from gatekeeper.routes import inventory
@@ -74,7 +76,54 @@ NO_SCALING_STRATEGY = Rule(
     "read replicas ...) in a Scaling section, and configure it: Kubernetes replicas or an "
     "HorizontalPodAutoscaler, compose deploy.replicas, serverless concurrency.",
 )
-RULES = (NO_SCALING_STRATEGY, NO_CACHE, NO_RESILIENCE, CALL_WITHOUT_TIMEOUT)
+IMPORT_CYCLE = Rule(
+    "GK441",
+    "package-import-cycle",
+    "scalability.service_boundaries",
+    Severity.MEDIUM,
+    Confidence.HIGH,
+    "First-level packages of the service import each other in a cycle: none of them can be "
+    "changed, tested or split out alone.",
+    "Break the cycle: move what both need into a lower package, or invert the dependency "
+    "with an interface the lower package owns.",
+)
+ROUTE_USES_DRIVER = Rule(
+    "GK442",
+    "route-imports-database-driver",
+    "scalability.service_boundaries",
+    Severity.LOW,
+    Confidence.MEDIUM,
+    "A module that serves routes imports the database driver directly, skipping the data "
+    "access layer.",
+    "Go through the repository/ORM layer so the API layer does not know the database.",
+)
+RULES = (
+    NO_SCALING_STRATEGY,
+    NO_CACHE,
+    NO_RESILIENCE,
+    CALL_WITHOUT_TIMEOUT,
+    IMPORT_CYCLE,
+    ROUTE_USES_DRIVER,
+)
+_DRIVERS = frozenset(
+    {
+        "psycopg",
+        "psycopg2",
+        "asyncpg",
+        "pymysql",
+        "MySQLdb",
+        "mysql",
+        "pymongo",
+        "motor",
+        "sqlite3",
+        "aiomysql",
+        "aiopg",
+        "cx_Oracle",
+        "oracledb",
+        "boto3",
+    }
+)
+MAX_CYCLES_REPORTED = 20
 
 _SCALING_HEADING = re.compile(
     r"\b(?:scal(?:e|ing|ability)|capacity|high availability|horizontal scaling|replicas)\b",
@@ -348,6 +397,176 @@ def outbound_calls_are_bounded(ctx: Context) -> Outcome:
     )
 
 
+@criterion("scalability.service_boundaries", consumes=(Fact.STACK, Fact.ROUTES))
+def service_boundaries_hold(ctx: Context) -> Outcome:
+    """Service boundaries defined.
+
+    Why: a service whose parts import each other in circles cannot be changed, scaled or split
+    one part at a time. The evidence is the import graph of each Python service's first-level
+    packages (app.api, app.core, app.models ...): a cycle between them is a finding, and so is
+    a module that serves routes and imports the database driver directly.
+    Fix: make dependencies point one way (API -> services -> data access) and keep drivers
+    behind the data layer.
+    """
+    services = _web(ctx)
+    if not services:
+        return Outcome(Status.NOT_APPLICABLE, "no web service in the repository")
+    findings: list[Finding] = []
+    evidence: list[Evidence] = []
+    gaps: list[str] = []
+    for svc in services:
+        if "python" not in svc.service.names("language"):
+            languages = ", ".join(svc.service.names("language")) or "its language"
+            gaps.append(
+                f"service {svc.service.name}: the import graph of {languages} code is not "
+                "built yet (issue 11)"
+            )
+            continue
+        graph, lines = _package_graph(ctx, svc)
+        cycles = [c for c in nx.strongly_connected_components(graph) if len(c) > 1]
+        for cycle in sorted(sorted(c) for c in cycles)[:MAX_CYCLES_REPORTED]:
+            # cite one import inside the cycle, the first in sorted order
+            edge = min(e for e in graph.subgraph(cycle).edges)
+            path, line = lines.get(edge, ("", 0))
+            findings.append(
+                _finding(
+                    IMPORT_CYCLE,
+                    path or _manifest(svc),
+                    line or None,
+                    f"packages {' <-> '.join(cycle)} import each other",
+                )
+            )
+        route_files = {r.file for r in svc.routes}
+        for path in sorted(route_files):
+            for module, line in _imports_in(ctx, path):
+                if module.split(".")[0] in _DRIVERS:
+                    findings.append(
+                        _finding(
+                            ROUTE_USES_DRIVER,
+                            path,
+                            line,
+                            f"{path} serves routes and imports the driver {module}",
+                        )
+                    )
+                    break
+        if graph.number_of_nodes():
+            evidence.append(
+                Evidence(
+                    _manifest(svc),
+                    None,
+                    f"service {svc.service.name}: {graph.number_of_nodes()} first-level "
+                    f"package(s), {graph.number_of_edges()} import edge(s)"
+                    + ("" if not cycles else f", {len(cycles)} cycle(s)"),
+                )
+            )
+    if gaps and not findings:
+        return Outcome(Status.ERROR, "; ".join(gaps), tuple(evidence))
+    if not evidence and not findings:
+        return Outcome(Status.NOT_APPLICABLE, "no Python package structure to judge")
+    return outcome_from_findings(
+        ctx,
+        findings,
+        pass_message="first-level packages import each other one way",
+        evidence=evidence,
+    )
+
+
+def _imports_in(ctx: Context, path: str) -> list[tuple[str, int]]:
+    found: list[tuple[str, int]] = []
+    for fact in ctx.file_facts.get(path, {}).values():
+        if isinstance(fact, FileImports):
+            found.extend((i.module, i.line) for i in fact.imports)
+    return found
+
+
+def _package_graph(
+    ctx: Context, svc: ServiceApi
+) -> tuple[nx.DiGraph, dict[tuple[str, str], tuple[str, int]]]:
+    """First-level packages of the service's Python code and the imports between them.
+
+    The import root is where the service's absolute imports start (`backend/` for `import
+    app.core`, NetBox's `netbox/` for `import dcim.models`). Under one top-level package the
+    first level is its subpackages (app.api, app.core); under several (NetBox's apps) it is
+    the packages themselves.
+    """
+    files = [
+        p
+        for p in sorted(ctx.file_facts)
+        if p.endswith(".py")
+        and not is_test_path(p)
+        and inventory.service_for(p, ctx.services) is svc.service
+    ]
+    present = set(files)
+    heads = {
+        m.split(".")[0] for p in files for m, _ in _imports_in(ctx, p) if not m.startswith(".")
+    }
+    roots = sorted(
+        {
+            p[: len(p) - len(rest)]
+            for p in files
+            for rest in _tails(p)
+            if rest.split("/")[0].removesuffix(".py") in heads
+            and (
+                f"{p[: len(p) - len(rest)]}{rest.split('/')[0]}/__init__.py" in present
+                or f"{p[: len(p) - len(rest)]}{rest.split('/')[0]}" == p.removesuffix(".py")
+            )
+        },
+        key=len,
+        reverse=True,
+    )
+    modules: dict[str, str] = {}  # dotted module -> its file
+    for path in files:
+        root = next((r for r in roots if path.startswith(r)), None)
+        if root is None:
+            continue
+        parts = path[len(root) :].removesuffix(".py").split("/")
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if parts:
+            modules[".".join(parts)] = path
+    tops = {m.split(".")[0] for m in modules}
+    depth = 2 if len(tops) == 1 else 1
+
+    def first_level(module: str) -> str | None:
+        parts = module.split(".")
+        while parts and ".".join(parts) not in modules:
+            parts = parts[:-1]
+        if len(parts) < depth:
+            return None
+        return ".".join(parts[:depth])
+
+    graph: nx.DiGraph = nx.DiGraph()
+    lines: dict[tuple[str, str], tuple[str, int]] = {}
+    for module, path in sorted(modules.items()):
+        source = first_level(module)
+        if source is None:
+            continue
+        graph.add_node(source)
+        package = module.split(".") if path.endswith("__init__.py") else module.split(".")[:-1]
+        for imported, line in _imports_in(ctx, path):
+            target = first_level(_absolute(imported, package))
+            if target is not None and target != source:
+                graph.add_edge(source, target)
+                lines.setdefault((source, target), (path, line))
+    return graph, lines
+
+
+def _tails(path: str) -> list[str]:
+    """`a/b/c.py` -> ["a/b/c.py", "b/c.py", "c.py"]: the path below each candidate root."""
+    parts = path.split("/")
+    return ["/".join(parts[i:]) for i in range(len(parts))]
+
+
+def _absolute(module: str, package: list[str]) -> str:
+    """`..models` imported from app/api/routes -> app.api.models."""
+    level = len(module) - len(module.lstrip("."))
+    if not level:
+        return module
+    base = package[: len(package) - (level - 1)] if level - 1 <= len(package) else []
+    rest = module[level:]
+    return ".".join([*base, rest] if rest else base)
+
+
 def _outbound(ctx: Context, svc: ServiceApi) -> list[tuple[str, OutboundCall]]:
     found: list[tuple[str, OutboundCall]] = []
     for path, facts in sorted(ctx.file_facts.items()):
@@ -367,12 +586,7 @@ PHASE = Phase(
         scaling_strategy_is_documented,
         caching_layers_are_identified,
         outbound_calls_are_bounded,
-        planned(
-            "scalability.service_boundaries",
-            "Service boundaries defined",
-            "issue 11",
-            consumes=(Fact.STACK,),
-        ),
+        service_boundaries_hold,
     ),
     consumes=(Fact.STACK,),
 )
