@@ -157,3 +157,20 @@ def test_a_json_logger_is_structured(tmp_path: Path) -> None:
     assert ("app/log.py", 3, "imports pythonjsonlogger.json") in evidence(
         report, "observability.structured_logging"
     )
+
+
+def test_alert_rules_as_code(tmp_path: Path) -> None:
+    statuses, _, report = audit(shutil.copytree(FIXTURES / "example", tmp_path / "ex"))
+    assert statuses["alerting"] == "pass"
+    assert evidence(report, "observability.alerting")[0][:2] == ("deploy/alerts.yaml", 4)
+    bare = write(
+        tmp_path / "bare",
+        {
+            "requirements.txt": "flask\n",
+            "app.py": APP,
+            "otel.yaml": "receivers:\n  otlp: {}\n",  # an OpenTelemetry collector, not alerts
+        },
+    )
+    statuses, found, _ = audit(bare)
+    assert statuses["alerting"] == "fail"
+    assert ("GK641", ".") in found

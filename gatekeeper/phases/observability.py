@@ -118,7 +118,18 @@ SECRET_LOGGED = Rule(
     ("CWE-532",),
     ("A09:2021 - Security Logging and Monitoring Failures",),
 )
+NO_ALERTS = Rule(
+    "GK641",
+    "no-alert-rules",
+    "observability.alerting",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "No alert rules are kept in the repository: what pages whom is configured by hand, if at all.",
+    "Keep alert rules as code beside the service: Prometheus rule files, Grafana alerting "
+    "provisioning, Datadog/New Relic monitors or CloudWatch alarms in Terraform/CloudFormation.",
+)
 RULES = (
+    NO_ALERTS,
     NO_STRUCTURED_LOGGER,
     PRINT_LOGGING,
     INTERPOLATED_LOG,
@@ -353,6 +364,60 @@ def services_expose_health_checks(ctx: Context) -> Outcome:
     return out
 
 
+_ALERT_PATTERNS = (
+    (re.compile(r"^\s*-?\s*alert:\s*\S"), "Prometheus alert rule"),
+    (
+        re.compile(
+            r"resource\s+\"(?:datadog_monitor|newrelic_alert_policy|newrelic_nrql_alert_condition"
+            r"|aws_cloudwatch_metric_alarm|google_monitoring_alert_policy|grafana_rule_group)\""
+        ),
+        "alert resource",
+    ),
+    (re.compile(r"AWS::CloudWatch::Alarm"), "CloudWatch alarm"),
+    (re.compile(r"^\s*noDataState:"), "Grafana alert rule"),
+)
+_ALERT_SUFFIXES = (".yaml", ".yml", ".tf", ".json", ".rules")
+
+
+@criterion("observability.alerting", seed=False)
+def alert_rules_are_kept_as_code(ctx: Context) -> Outcome:
+    """Alert rules kept as code.
+
+    Why: metrics nobody is alerted on are noticed after the users notice. Alert rules kept
+    beside the service are reviewed with it: Prometheus rule files, Alertmanager routing,
+    Grafana alerting provisioning, Datadog/New Relic monitors or CloudWatch alarms as code.
+    Fix: add alert rules for the error rate, latency and saturation of each service.
+    """
+    if not _web(ctx):
+        return Outcome(Status.NOT_APPLICABLE, "no web service in the repository")
+    found: list[Evidence] = []
+    scanned = 0
+    for entry in ctx.index.files:
+        if not entry.path.lower().endswith(_ALERT_SUFFIXES) or is_test_path(entry.path):
+            continue
+        scanned += 1
+        if scanned > _MAX_FILES:
+            break
+        try:
+            text = ctx.index.read_text(entry.path).text
+        except (GatekeeperError, OSError, ValueError):
+            continue
+        alertmanager = "alertmanager" in entry.path.lower()
+        for number, line in enumerate(text.splitlines()[:_MAX_LINES], 1):
+            hit = next((w for p, w in _ALERT_PATTERNS if p.search(line[:300])), None)
+            if hit is None and alertmanager and line.lstrip().startswith("receiver:"):
+                hit = "Alertmanager route"
+            if hit is not None:
+                found.append(Evidence(entry.path, number, f"{hit}: {line.strip()[:80]}"))
+                break
+    if found:
+        return Outcome(Status.PASS, f"alert rules in {len(found)} file(s)", tuple(found[:20]))
+    finding = _finding(NO_ALERTS, ".", "no alert rules, alarms or monitors as code")
+    return outcome_from_findings(
+        ctx, [finding], pass_message="no alert rules as code (below the threshold)"
+    )
+
+
 def _probes(ctx: Context) -> list[Evidence]:
     """Dockerfile HEALTHCHECKs, Kubernetes probes and compose healthchecks, with their line."""
     found: list[Evidence] = []
@@ -475,6 +540,7 @@ PHASE = Phase(
         services_collect_metrics,
         services_are_traced,
         services_expose_health_checks,
+        alert_rules_are_kept_as_code,
     ),
     consumes=(Fact.STACK, Fact.ROUTES),
 )
