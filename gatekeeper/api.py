@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +31,7 @@ from gatekeeper.model import (
     PhaseResult,
     Remediation,
     RemediationStatus,
+    RemediationStep,
     Report,
     RouteRow,
     Service,
@@ -463,6 +464,9 @@ def evaluate(
         target_phase="security" if security_failed else None,
         iteration=0,
         max_iterations=config.max_remediation_iterations,
+        plan=remediation_plan(findings.values(), config.severity_threshold)
+        if security_failed
+        else (),
     )
     return Report(
         schema_version=SCHEMA_VERSION,
@@ -477,6 +481,42 @@ def evaluate(
         config=cfg.effective(ctx.loaded, services),
         root_causes=phase_graph.root_causes(graph, phases),
         engines=tuple(sorted(engine_runs, key=lambda r: r.engine)),
+    )
+
+
+_SECURITY_GATES = ("security", "validation")
+
+
+def remediation_plan(
+    findings: Iterable[Finding], threshold: Severity
+) -> tuple[RemediationStep, ...]:
+    """The open findings that fail the security gates, in the order to fix them: most severe
+    first, then the security phase before final validation, then by place."""
+    from gatekeeper.phases import CORE_RULES
+
+    fixes = {r.id: r.fix for r in CORE_RULES}
+    failing = [
+        f
+        for f in findings
+        if f.state == FindingState.OPEN
+        and f.severity.rank >= threshold.rank
+        and (f.phase == "security" or f.criterion_id == "validation.security_scan_passed")
+    ]
+    failing.sort(key=lambda f: (-f.severity.rank, _SECURITY_GATES.index(f.phase), *f.sort_key()))
+    return tuple(
+        RemediationStep(
+            fingerprint=f.fingerprint,
+            rule_id=f.rule_id,
+            what=f.message,
+            where=f.location,
+            how=fixes.get(
+                f.rule_id,
+                f"remove the pattern the scanner reports (`gatekeeper explain {f.rule_id}`), "
+                "or suppress it inline with the reason it is safe",
+            ),
+            gates=("security", "validation") if f.phase == "security" else ("validation",),
+        )
+        for f in failing
     )
 
 

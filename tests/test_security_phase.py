@@ -272,3 +272,29 @@ def test_spring_security_on_the_classpath_is_the_default_check() -> None:
     decisions = decide(api_)
     assert decisions[0][2].startswith("required: Spring Security authenticates every request")
     assert decisions[1] == ("GET", "/api/me", "required: checked by PreAuthorize")
+
+
+def test_a_failed_security_gate_comes_with_an_ordered_plan(tmp_path: Path) -> None:
+    report = api.audit(
+        copy("routes-aiohttp", tmp_path), api.Options(engines=False, phases=("security",))
+    ).report
+    remediation = report.remediation
+    assert remediation.status.value == "open" and remediation.target_phase == "security"
+    plan = [(s.rule_id, s.where.path, s.where.line) for s in remediation.plan]
+    assert plan == [  # high first, then by place; medium after
+        ("GK301", "pyproject.toml", None),
+        ("GK311", "tracker/api/routes.py", 18),
+        ("GK311", "tracker/app.py", 12),
+        ("GK311", "tracker/app.py", 12),
+        ("GK312", "tracker/app.py", 22),
+        ("GK321", "tracker/api/routes.py", 18),
+        ("GK321", "tracker/app.py", 12),
+    ]
+    assert remediation.plan[0].how.startswith("Add authentication")
+    assert remediation.plan[0].gates == ("security", "validation")
+    assert {s.fingerprint for s in remediation.plan} <= {f.fingerprint for f in report.findings}
+
+
+def test_no_plan_when_security_passes(tmp_path: Path) -> None:
+    report = api.audit(copy("example", tmp_path), api.Options(engines=False)).report
+    assert report.remediation.status.value == "not_needed" and report.remediation.plan == ()

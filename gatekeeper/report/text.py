@@ -20,6 +20,7 @@ _STYLE = {
 }
 _MAX_EVIDENCE = 3
 _MAX_ROUTES = 25
+_MAX_STEPS = 10
 _IN_SPEC = {True: "yes", False: "NO", None: "-"}
 _AUTH_STYLE = {"none": "bold red", "unknown": "yellow", "required": "green"}
 
@@ -144,6 +145,14 @@ def render(report: Report, *, color: bool = False, width: int = 120, verbose: bo
             f"remediation: security gate failed; return to phase 3 "
             f"(iteration {report.remediation.iteration} of {report.remediation.max_iterations})"
         )
+        plan = report.remediation.plan
+        shown_steps = plan if verbose else plan[:_MAX_STEPS]
+        for number, step in enumerate(shown_steps, 1):
+            where = f"{step.where.path}:{step.where.line}" if step.where.line else step.where.path
+            console.print(Text(for_log(f"  {number}. {step.rule_id} {where}: {step.what}")))
+            console.print(Text(for_log(f"     fix: {step.how}")))
+        if len(shown_steps) < len(plan):
+            console.print(f"  ... {len(plan) - len(shown_steps)} more steps (-v shows all)")
     return buf.getvalue()
 
 
