@@ -337,7 +337,7 @@ def test_operations_without_schemas_fail(tmp_path: Path) -> None:
 
 
 def test_uncovered_framework_is_an_error_not_a_pass(tmp_path: Path) -> None:
-    ctx = ctx_with(tmp_path, service=svc(("language", "javascript"), ("framework", "koa")))
+    ctx = ctx_with(tmp_path, service=svc(("language", "java"), ("framework", "micronaut")))
     out, _ = run(CONTRACTS, ctx)
     assert out.status == Status.ERROR and "issue 6" in out.message
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from gatekeeper.engines import proc, rulemap, semgrep
-from gatekeeper.routes import golang, java, node
+from gatekeeper.routes import golang, java, nestjs, node
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 INVENTORY_DIR = RULES / "routes"  # facts for the route inventory, not findings
@@ -76,11 +76,11 @@ def test_inventory_rule_binds_what_its_message_lists(path: Path) -> None:
 def test_every_inventory_rule_is_read_by_a_resolver() -> None:
     read = {
         value
-        for module in (node, golang, java)
+        for module in (node, golang, java, nestjs)
         for name, value in vars(module).items()
         if name.isupper() and isinstance(value, str) and value.startswith("gk-routes-")
     }
-    read -= {node.RULE_PREFIX, golang.RULE_PREFIX, java.RULE_PREFIX}
+    read -= {node.RULE_PREFIX, golang.RULE_PREFIX, java.RULE_PREFIX, nestjs.RULE_PREFIX}
     assert read == {load(path)["id"] for path in INVENTORY_FILES} == rulemap.INVENTORY
 
 

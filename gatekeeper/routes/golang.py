@@ -1,9 +1,11 @@
-"""Gin routes from semgrep's inventory matches: engines, groups and nested groups, `Use`
-middleware in registration order, and groups handed to registration functions
-(`users.Register(v1.Group("/users"))`, `routes.Setup(r)`), followed across packages.
+"""Go routes from semgrep's inventory matches, for gin, echo, chi, gorilla/mux and net/http:
+routers, groups and nested groups, `Use` middleware in registration order, chi's Route/Group
+closures and Mount, gorilla's PathPrefix().Subrouter() and Methods(), Go 1.22 "GET /x"
+patterns, and routers handed to registration functions, followed across packages.
 
 Each function's registrations are replayed in source order. A group copies its parent's
-middleware when it is made and `Use` adds to it from then on, as gin does.
+middleware when it is made and `Use` adds to it from then on, as gin does. Which framework a
+route is served by is taken from how its router was made, else from its file's imports.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from gatekeeper.engines.semgrep import InventoryMatch
@@ -34,6 +36,8 @@ GROUP = "gk-routes-go-group"
 USE = "gk-routes-go-use"
 FUNC = "gk-routes-go-func"
 CALL = "gk-routes-go-call"
+MOUNT = "gk-routes-go-mount"
+ECHO, CHI, MUX, NET_HTTP = "echo", "chi", "gorilla-mux", "net/http"
 MAX_DEPTH = 12  # registration functions calling each other
 MAX_ROUTES = 20_000
 
@@ -45,8 +49,41 @@ _METHODS = {
     "DELETE": "DELETE",
     "HEAD": "HEAD",
     "OPTIONS": "OPTIONS",
+    "CONNECT": "CONNECT",
+    "TRACE": "TRACE",
     "Any": ANY_METHOD,
+    "Get": "GET",
+    "Post": "POST",
+    "Put": "PUT",
+    "Patch": "PATCH",
+    "Delete": "DELETE",
+    "Head": "HEAD",
+    "Options": "OPTIONS",
+    "Connect": "CONNECT",
+    "Trace": "TRACE",
+    "Handle": ANY_METHOD,
+    "HandleFunc": ANY_METHOD,
 }
+# Registrations that only some routers have, and that other Go values share the name of
+# (cache.Get(ctx, key), fs.Handle(...)): kept only on a known router or with a "/..." path.
+_AMBIGUOUS = frozenset(
+    {"Get", "Post", "Put", "Patch", "Delete", "Head", "Options", "Connect", "Trace"}
+    | {"Handle", "HandleFunc", "Method", "MethodFunc"}
+)
+# The package a router is made with or typed by, and the framework it stands for.
+_PACKAGES = {"gin": FRAMEWORK, "echo": ECHO, "chi": CHI, "mux": MUX, "http": NET_HTTP}
+_IMPORTS = (
+    ('"github.com/gin-gonic/gin', FRAMEWORK),
+    ('"github.com/labstack/echo', ECHO),
+    ('"github.com/go-chi/chi', CHI),
+    ('"github.com/gorilla/mux', MUX),
+)
+_IMPORT_LINES = 300  # the import block is near the top of a Go file
+_PATTERN_VERB = re.compile(r"^([A-Z]{3,7})\s{1,20}(/[\s\S]{0,2000})$")  # Go 1.22 "GET /x"
+_WITH = re.compile(
+    r"(?P<parent>[A-Za-z_]\w{0,100}(?:\.[A-Za-z_]\w{0,100}){0,4})\s{0,20}\.\s{0,20}With\("
+    r"(?P<args>[^()]{0,400}(?:\([^()]{0,400}\)[^()]{0,400}){0,8})\)"
+)
 _DEFAULT_MIDDLEWARE = ("gin.Logger", "gin.Recovery")  # what gin.Default() adds
 _RECOVERY = re.compile(r"(?i)recover|error|exception|panic")
 _LIMITER = re.compile(r"(?i)rate.?limit|limiter|throttl|tollbooth")
@@ -67,18 +104,27 @@ class _Group:
     middleware: list[str]
     mounts: tuple[Mount, ...]
     root: bool  # an engine, or a group of unknown origin: its Use is app-wide
+    kind: str = ""  # the framework it was made or typed with; "" when unknown
+    # A router made here and mounted further down (chi `Mount("/x", sub)`): its routes wait
+    # for the mount that gives them their prefix.
+    waiting: list[InventoryMatch] | None = None
 
 
 @dataclass(slots=True)
 class _Function:
     scope: Scope
     events: list[InventoryMatch] = field(default_factory=list)
-    params: list[str] = field(default_factory=list)  # names of its gin parameters, in order
+    params: list[str] = field(default_factory=list)  # names of its router parameters, in order
+    kinds: list[str] = field(default_factory=list)  # the framework of each parameter's type
 
 
-def resolve(matches: Iterable[InventoryMatch]) -> EngineRoutes:
-    """Gin routes and hooks from the Go inventory matches (test files left out)."""
-    return _Resolver(by_rule(matches, RULE_PREFIX)).run()
+def resolve(
+    matches: Iterable[InventoryMatch],
+    lines_of: Callable[[str], Sequence[str] | None] = lambda _path: None,
+) -> EngineRoutes:
+    """Go routes and hooks from the inventory matches (test files left out); `lines_of` reads
+    a file's lines, for the router imports that tell which framework serves its routes."""
+    return _Resolver(by_rule(matches, RULE_PREFIX), lines_of).run()
 
 
 def _package(path: str) -> str:
@@ -93,9 +139,25 @@ def _go_string(text: str) -> str | None:
     return None
 
 
-class _Resolver:
-    def __init__(self, rules: Mapping[str, list[InventoryMatch]]) -> None:
+def _verb(text: str) -> str | None:
+    """An HTTP method written as a literal ("GET") or a net/http constant (http.MethodGet)."""
+    literal = _go_string(text)
+    if literal:
+        return literal.upper()
+    text = text.strip()
+    if text.startswith("http.Method"):
+        return text.removeprefix("http.Method").upper() or None
+    return None
 
+
+class _Resolver:
+    def __init__(
+        self,
+        rules: Mapping[str, list[InventoryMatch]],
+        lines_of: Callable[[str], Sequence[str] | None] = lambda _path: None,
+    ) -> None:
+        self.lines_of = lines_of
+        self.imported: dict[str, str] = {}  # file -> the router framework it imports, or ""
         self.functions: dict[Scope, _Function] = {}
         self.by_name: dict[str, list[Scope]] = defaultdict(list)
         self.called: set[Scope] = set()
@@ -112,9 +174,23 @@ class _Resolver:
                     param = match.get("PARAM")
                     if param is not None and param not in fn.params:
                         fn.params.append(param)
+                        fn.kinds.append(_PACKAGES.get(match.get("PKG") or "", ""))
                 else:
                     fn.events.append(match)
+        # gorilla's HandleFunc(path, h).Methods(...) also matches as a bare HandleFunc(path, h).
+        chained = {
+            (m.path, m.line, m.column) for m in rules.get(ROUTE, ()) if m.get("VERBS") is not None
+        }
         for fn in self.functions.values():
+            fn.events = [
+                m
+                for m in fn.events
+                if not (
+                    m.rule == ROUTE
+                    and m.get("VERBS") is None
+                    and (m.path, m.line, m.column) in chained
+                )
+            ]
             fn.events.sort(key=lambda m: (m.line, m.column, m.end_line, m.end_column, m.rule))
 
     def _function(self, scope: Scope) -> _Function:
@@ -130,52 +206,163 @@ class _Resolver:
                 target = match.get("CALLEE")
                 if target is not None and match.rule in (GROUP, CALL):
                     self.called.update(self._callees(match.path, target))
+                sub = match.get("SUB")
+                if match.rule == MOUNT and sub is not None and sub.endswith(")"):
+                    self.called.update(self._makers(match.path, sub))
+        for path in sorted({scope[0] for scope in self.functions}):
+            self._imports(path)
         for scope in sorted(self.functions):
             if scope not in self.called:
                 fn = self.functions[scope]
-                params = {p: _Group("", [], (), True) for p in fn.params}
+                pairs = zip(fn.params, fn.kinds, strict=True)
+                params = {p: _Group("", [], (), True, kind) for p, kind in pairs}
                 self._replay(scope, params, (scope,))
         return EngineRoutes(
             tuple(sorted(self.routes)), tuple(sorted(self.hooks)), tuple(sorted(self.problems))
         )
 
-    def _callees(self, path: str, text: str) -> list[Scope]:
-        """The functions with gin parameters a call may reach: `pkg.Func` in a directory named
-        pkg, a bare `Func` in the same directory, `h.Method` anywhere if only one has that name."""
+    def _callees(self, path: str, text: str, *, makers: bool = False) -> list[Scope]:
+        """The functions with router parameters a call may reach (with `makers`, those that
+        register routes at all): `pkg.Func` in a directory named pkg, a bare `Func` in the same
+        directory, `h.Method` anywhere if only one has that name."""
         name = dotted(text)
         if name is None:
             return []
         qualifier, _, last = name.rpartition(".")
-        found = [s for s in self.by_name.get(last, ()) if self.functions[s].params]
+        found = [
+            s
+            for s in self.by_name.get(last, ())
+            if (self.functions[s].events if makers else self.functions[s].params)
+        ]
         if not qualifier:
             same = [s for s in found if posixpath.dirname(s[0]) == posixpath.dirname(path)]
             return same or found[:1]
         package = [s for s in found if _package(s[0]) == qualifier.rsplit(".", 1)[-1]]
         return package or (found if len(found) == 1 else [])
 
+    def _makers(self, path: str, sub: str) -> list[Scope]:
+        """The functions a mounted `sub(...)` call names that make a router of their own."""
+        head = sub.split("(", 1)[0]
+        return [
+            s
+            for s in self._callees(path, head, makers=True)
+            if any(e.rule == GROUP and e.get("NEW") for e in self.functions[s].events)
+        ]
+
+    def _framework(self, path: str, group: _Group) -> str:
+        """Which framework serves a route: its router's, else its file's router import, else
+        the one router the repository imports, else gin."""
+        if group.kind and group.kind != NET_HTTP:
+            return group.kind
+        own = self._imports(path)
+        if own:
+            return own
+        found = {kind for kind in self.imported.values() if kind}
+        if len(found) == 1:
+            return next(iter(found))
+        return group.kind or FRAMEWORK
+
+    def _imports(self, path: str) -> str:
+        if path not in self.imported:
+            lines = self.lines_of(path) or ()
+            found = ""
+            for line in lines[:_IMPORT_LINES]:
+                found = next((kind for needle, kind in _IMPORTS if needle in line), "")
+                if found:
+                    break
+            self.imported[path] = found
+        return self.imported[path]
+
     # ------------------------------------------------------------------ replay
 
-    def _replay(self, scope: Scope, groups: dict[str, _Group], stack: tuple[Scope, ...]) -> None:
+    def _replay(
+        self,
+        scope: Scope,
+        groups: dict[str, _Group],
+        stack: tuple[Scope, ...],
+        adopt: _Group | None = None,
+    ) -> None:
         fn = self.functions[scope]
+        # Routers mounted further down by name wait for their mount (chi `Mount("/x", sub)`).
+        mounted = {e.get("SUB") or "" for e in fn.events if e.rule == MOUNT and e.get("PREFIX")}
+        # chi closures (`r.Route("/x", func(r chi.Router) {...})`) rebind a name for a span.
+        closing: list[tuple[tuple[int, int], str, _Group | None]] = []
         for match in fn.events:
+            at = (match.line, match.column)
+            while closing and closing[-1][0] < at:
+                _, name, previous = closing.pop()
+                if previous is None:
+                    groups.pop(name, None)
+                else:
+                    groups[name] = previous
             if match.rule == GROUP:
-                self._group(match, groups, stack)
+                adopt = self._group(match, groups, stack, adopt, mounted)
             elif match.rule == USE:
                 group = self._lookup(match, match.get("GROUP") or "", groups)
                 names = [callee(arg) for arg in split_args(match.get("MID") or "")]
                 group.middleware.extend(names)
                 for name in names:
-                    self._hook(match, name, app_wide=group.root)
+                    self._hook(match, name, group)
             elif match.rule == ROUTE:
-                self._route(match, groups)
+                group = self._lookup(match, match.get("GROUP") or "", groups)
+                if group.waiting is not None:
+                    group.waiting.append(match)
+                else:
+                    self._route(match, group)
             elif match.rule == CALL:
                 arg = match.get("ARG") or ""
                 if arg in groups:
                     self._call(match, match.get("CALLEE") or "", groups[arg], stack)
+            elif match.rule == MOUNT:
+                closure = self._mount(match, groups, stack)
+                if closure is not None:
+                    param = match.get("PARAM") or ""
+                    closing.append(((match.end_line, match.end_column), param, groups.get(param)))
+                    closing.sort(key=lambda item: item[0], reverse=True)
+                    groups[param] = closure
+
+    def _mount(
+        self, match: InventoryMatch, groups: dict[str, _Group], stack: tuple[Scope, ...]
+    ) -> _Group | None:
+        """chi's Route and Group give a closure its router (returned); Mount serves a router
+        made elsewhere, by name or by the function that makes it, under a prefix."""
+        parent_name = match.get("PARENT") or ""
+        if parent_name not in groups and _WITH.fullmatch(parent_name) is None:
+            return None  # not a router this function knows
+        parent = self._lookup(match, parent_name, groups)
+        how = match.get("HOW")
+        raw = match.get("PREFIX")
+        child = (
+            self._child(match, parent, raw, [], how or "Route")
+            if raw
+            else _Group(parent.prefix, list(parent.middleware), parent.mounts, False, parent.kind)
+        )
+        if how != "Mount":
+            return child
+        sub = (match.get("SUB") or "").strip()
+        waiting = groups.get(sub)
+        if waiting is not None and waiting.waiting is not None:
+            for route in waiting.waiting:
+                merged = _Group(
+                    child.prefix,
+                    [*child.middleware, *waiting.middleware],
+                    child.mounts,
+                    False,
+                    waiting.kind or child.kind,
+                )
+                self._route(route, merged)
+            waiting.waiting = None
+            return None
+        if sub.endswith(")"):
+            for scope in self._makers(match.path, sub):
+                if scope not in stack and len(stack) <= MAX_DEPTH:
+                    self._replay(scope, {}, (*stack, scope), adopt=child)
+        return None
 
     def _lookup(self, match: InventoryMatch, text: str, groups: dict[str, _Group]) -> _Group:
-        """The group a name denotes here; an inline `r.Group("/x")` is made on the spot; a
-        name this function did not make (a package variable, a struct field) is a root."""
+        """The group a name denotes here; an inline `r.Group("/x")` or chi `r.With(mw)` is made
+        on the spot; a name this function did not make (a package variable, a struct field) is
+        a root."""
         name = text.strip()
         if name in groups:
             return groups[name]
@@ -183,35 +370,66 @@ class _Resolver:
         if inline:
             parent = self._lookup(match, inline.group("parent"), groups)
             return self._child(match, parent, inline.group("prefix"), [])
-        groups[name] = _Group("", [], (), True)
+        with_ = _WITH.fullmatch(name)
+        if with_:
+            parent = self._lookup(match, with_.group("parent"), groups)
+            own = [callee(arg) for arg in split_args(with_.group("args"))]
+            return _Group(
+                parent.prefix, [*parent.middleware, *own], parent.mounts, False, parent.kind
+            )
+        # `http.HandleFunc(...)` registers on net/http's DefaultServeMux.
+        groups[name] = _Group("", [], (), True, NET_HTTP if name == "http" else "")
         return groups[name]
 
     def _child(
-        self, match: InventoryMatch, parent: _Group, raw: str, middleware: list[str]
+        self,
+        match: InventoryMatch,
+        parent: _Group,
+        raw: str,
+        middleware: list[str],
+        how: str = "Group",
     ) -> _Group:
         prefix = _go_string(raw)
         if prefix is None:
-            self.problems.add((match.path, match.line, f"Group({raw[:80]}): not a literal prefix"))
+            self.problems.add((match.path, match.line, f"{how}({raw[:80]}): not a literal prefix"))
             prefix = ""
         return _Group(
             join_paths(parent.prefix, prefix) if prefix else parent.prefix,
             [*parent.middleware, *middleware],
             (
                 *parent.mounts,
-                Mount(match.path, match.line, normalize_path(prefix, "colon"), "Group"),
+                Mount(match.path, match.line, normalize_path(prefix, "colon"), how),
             ),
             False,
+            parent.kind,
         )
 
     def _group(
-        self, match: InventoryMatch, groups: dict[str, _Group], stack: tuple[Scope, ...]
-    ) -> None:
+        self,
+        match: InventoryMatch,
+        groups: dict[str, _Group],
+        stack: tuple[Scope, ...],
+        adopt: _Group | None,
+        mounted: set[str],
+    ) -> _Group | None:
+        """Record a router or group made here; returns `adopt` until a router made here
+        takes its place (the router a mounted function makes is the mount's group)."""
         name = match.get("NAME")
         made = match.get("NEW")
         if made is not None and name is not None:
-            middleware = list(_DEFAULT_MIDDLEWARE) if made == "Default" else []
-            groups[name] = _Group("", middleware, (), True)
-            if made == "Default":
+            kind = _PACKAGES.get(match.get("PKG") or "gin", FRAMEWORK)
+            if adopt is not None:
+                groups[name] = adopt
+                adopt.kind = adopt.kind or kind
+                return None
+            middleware = (
+                list(_DEFAULT_MIDDLEWARE) if made == "Default" and kind == FRAMEWORK else []
+            )
+            groups[name] = _Group("", middleware, (), True, kind)
+            if name in mounted:
+                groups[name].waiting = []
+                groups[name].root = False
+            if made == "Default" and kind == FRAMEWORK:
                 self.hooks.add(
                     AppHook(
                         match.path,
@@ -221,15 +439,17 @@ class _Resolver:
                         FRAMEWORK,
                     )
                 )
-            return
+            return adopt
         parent = self._lookup(match, match.get("PARENT") or "", groups)
         own = [callee(arg) for arg in split_args(match.get("MID") or "")]
-        child = self._child(match, parent, match.get("PREFIX") or "", own)
+        how = "PathPrefix" if parent.kind == MUX else "Group"
+        child = self._child(match, parent, match.get("PREFIX") or "", own, how)
         if name is not None:
             groups[name] = child
         target = match.get("CALLEE")
         if target is not None:
             self._call(match, target, child, stack)
+        return adopt
 
     def _call(
         self, match: InventoryMatch, target: str, group: _Group, stack: tuple[Scope, ...]
@@ -240,54 +460,79 @@ class _Resolver:
             fn = self.functions[scope]
             index = len(split_args(match.get("BEFORE") or ""))
             # The argument's position picks the parameter when the callee takes several groups.
-            param = fn.params[index] if index < len(fn.params) else fn.params[0]
+            at = index if index < len(fn.params) else 0
+            param = fn.params[at]
+            if at < len(fn.kinds) and fn.kinds[at] and not group.kind:
+                group.kind = fn.kinds[at]
             self._replay(scope, {param: group}, (*stack, scope))
 
-    def _route(self, match: InventoryMatch, groups: dict[str, _Group]) -> None:
+    def _route(self, match: InventoryMatch, group: _Group) -> None:
+        name = match.get("METHOD") or ""
         verb = match.get("VERB")
-        method = _METHODS.get(match.get("METHOD") or "")
-        if verb is not None:
-            literal = _go_string(verb)
-            method = literal.upper() if literal else None
-            if method is None and verb.startswith("http.Method"):
-                method = verb.removeprefix("http.Method").upper()
+        verbs = match.get("VERBS")
         raw = match.get("PATH") or ""
         path = _go_string(raw)
-        if method is None or path is None:
+        ambiguous = name in _AMBIGUOUS
+        routed = (path or "")[:1] == "/" or bool(path and _PATTERN_VERB.match(path))
+        if ambiguous and group.root and not group.kind and not routed:
+            return  # a Get/Handle of something that is not a router
+        framework = self._framework(match.path, group)
+        methods: list[str] = []
+        if verbs is not None:
+            methods = sorted({v for v in map(_verb, split_args(verbs)) if v}) or [ANY_METHOD]
+        elif verb is not None:
+            method = _verb(verb)
+            methods = [method] if method else []
+        elif name in _METHODS:
+            methods = [_METHODS[name]]
+        if path is not None and name in ("Handle", "HandleFunc"):
+            pattern = _PATTERN_VERB.match(path)
+            if pattern is not None and methods == [ANY_METHOD]:
+                methods, path = [pattern.group(1)], pattern.group(2)
+        if not methods or path is None:
             self.problems.add((match.path, match.line, f"route {raw[:80]}: not a literal path"))
             return
-        group = self._lookup(match, match.get("GROUP") or "", groups)
-        own = [callee(arg) for arg in split_args(match.get("MID") or "")]
-        handler = handler_name(match.get("HANDLER") or "")
+        args = [*split_args(match.get("MID") or ""), match.get("HANDLER") or ""]
+        if framework == ECHO:
+            # echo takes the handler first and route middleware after it: e.GET(path, h, m...).
+            handler_text, own_text = args[0], args[1:]
+        else:
+            handler_text, own_text = args[-1], args[:-1]
+        own = [callee(arg) for arg in own_text]
+        handler = handler_name(handler_text)
         if handler != ANONYMOUS and "." not in handler and _package(match.path):
             handler = f"{_package(match.path)}.{handler}"
-        if len(self.routes) >= MAX_ROUTES:
-            return
         full = join_paths(group.prefix, path) if group.prefix else path or "/"
-        if path.endswith("/") and not full.endswith("/"):
-            full += "/"  # gin keeps a trailing slash: Group("/users") + "/" is /users/
+        if path.endswith("/") and not full.endswith("/") and not (framework == CHI and path == "/"):
+            # gin keeps a trailing slash (Group("/users") + "/" is /users/); chi serves "/" of a
+            # sub-router at the mount point itself.
+            full += "/"
         url = normalize_path(full, "colon")
-        self.routes.add(
-            Route(
-                file=match.path,
-                line=match.line,
-                method=method,
-                url_path=url,
-                handler=handler,
-                framework=FRAMEWORK,
-                mounts=group.mounts,
-                dependencies=tuple(dict.fromkeys([*group.middleware, *own])),
-                raw_path=path.rsplit("/", 1)[-1],
+        for method in methods:
+            if len(self.routes) >= MAX_ROUTES:
+                return
+            self.routes.add(
+                Route(
+                    file=match.path,
+                    line=match.line,
+                    method=method,
+                    url_path=url,
+                    handler=handler,
+                    framework=framework,
+                    mounts=group.mounts,
+                    dependencies=tuple(dict.fromkeys([*group.middleware, *own])),
+                    raw_path=path.rsplit("/", 1)[-1],
+                )
             )
-        )
 
-    def _hook(self, match: InventoryMatch, name: str, *, app_wide: bool) -> None:
+    def _hook(self, match: InventoryMatch, name: str, group: _Group) -> None:
         if _RECOVERY.search(name):
             kind = "error_handler"
         elif _LIMITER.search(name):
             kind = "rate_limit"
-        elif app_wide:
+        elif group.root:
             kind = "middleware"
         else:
             return
-        self.hooks.add(AppHook(match.path, match.line, kind, name, FRAMEWORK))
+        framework = self._framework(match.path, group)
+        self.hooks.add(AppHook(match.path, match.line, kind, name, framework))

@@ -14,7 +14,7 @@ from gatekeeper.engines.semgrep import MAX_INVENTORY_MATCHES, EngineFacts
 from gatekeeper.errors import GatekeeperError
 from gatekeeper.model import Evidence, Service
 from gatekeeper.repo import RepoIndex
-from gatekeeper.routes import golang, java, node
+from gatekeeper.routes import golang, java, nestjs, node
 from gatekeeper.routes import python as pyroutes
 from gatekeeper.routes.model import AppHook, Mount, Route, join_paths, path_key
 from gatekeeper.routes.python import SPEC_BASE_SEPARATOR
@@ -24,7 +24,23 @@ from gatekeeper.stack import is_test_path
 
 # Frameworks whose routes gatekeeper extracts; a service on another one has an unknown surface.
 ROUTE_FRAMEWORKS = frozenset(
-    {"fastapi", "flask", "django", "aiohttp", "connexion", "express", "gin", "spring-boot"}
+    {
+        "fastapi",
+        "flask",
+        "django",
+        "aiohttp",
+        "connexion",
+        "express",
+        "gin",
+        "spring-boot",
+        "nestjs",
+        "echo",
+        "chi",
+        "gorilla-mux",
+        "koa",
+        "fastify",
+        "jax-rs",
+    }
 )
 # Those read from the semgrep run's inventory rules (rules/routes/): the stack's framework name,
 # the label its routes carry, and the languages of the files they are read from.
@@ -32,6 +48,15 @@ ENGINE_FRAMEWORKS: Mapping[str, tuple[str, frozenset[str]]] = {
     "express": (node.FRAMEWORK, frozenset({"javascript", "typescript"})),
     "gin": (golang.FRAMEWORK, frozenset({"go"})),
     "spring-boot": (java.FRAMEWORK, frozenset({"java"})),
+    "jax-rs": (java.JAXRS, frozenset({"java"})),
+    "nestjs": (nestjs.FRAMEWORK, frozenset({"typescript"})),
+    "koa": (node.KOA, frozenset({"javascript", "typescript"})),
+    "fastify": (node.FASTIFY, frozenset({"javascript", "typescript"})),
+    "echo": (golang.ECHO, frozenset({"go"})),
+    "chi": (golang.CHI, frozenset({"go"})),
+    "gorilla-mux": (golang.MUX, frozenset({"go"})),
+    # No stack names plain net/http: its routes are kept only outside any detected service.
+    "net/http": (golang.NET_HTTP, frozenset({"go"})),
 }
 PYTHON_ROUTES = "routes.python"  # the extractor whose per-file facts hold Python declarations
 MAX_SCHEMA_FILES = 200
@@ -102,7 +127,7 @@ def build(
     engine_facts: EngineFacts | None = None,
 ) -> ApiInventory:
     """The inventory; `engine_facts` are the semgrep run's inventory matches, without which
-    (None, or an `error`) the routes of Express, Gin and Spring services are unknown."""
+    (None, or an `error`) the routes of services on ENGINE_FRAMEWORKS are unknown."""
     decls = {
         path: facts[PYTHON_ROUTES]
         for path, facts in file_facts.items()
@@ -161,8 +186,8 @@ def build(
 def _engine_routes(
     index: RepoIndex, services: Sequence[Service], facts: EngineFacts | None
 ) -> tuple[EngineRoutes, str | None]:
-    """Express, Gin and Spring routes from the inventory matches, each kept only in a service
-    that uses its framework (or in none); and why they are unknown, when they are."""
+    """Node, Go and Java routes from the inventory matches, each kept only in a service that
+    uses its framework (or in none); and why they are unknown, when they are."""
     if facts is None:
         return EngineRoutes(), "semgrep did not run"
     if facts.error is not None:
@@ -175,25 +200,31 @@ def _engine_routes(
     lines_of = _lines_reader(index)
     parts = (
         node.resolve(facts.matches, (e.path for e in index.files), lines_of),
-        golang.resolve(facts.matches),
+        golang.resolve(facts.matches, lines_of),
         java.resolve(facts.matches, lines_of),
+        nestjs.resolve(facts.matches, lines_of),
     )
     labels = {label: name for name, (label, _) in ENGINE_FRAMEWORKS.items()}
 
-    def wanted(path: str, label: str) -> bool:
+    def wanted(path: str, *label: str) -> bool:
         service = service_for(path, services)
-        return service is None or labels[label] in service.names("framework")
+        return service is None or any(labels[x] in service.names("framework") for x in label)
 
+    # Each resolver's problems concern any of the frameworks it reads.
+    read_by = (
+        (node.FRAMEWORK, node.KOA, node.FASTIFY),
+        (golang.FRAMEWORK, golang.ECHO, golang.CHI, golang.MUX, golang.NET_HTTP),
+        (java.FRAMEWORK, java.JAXRS),
+        (nestjs.FRAMEWORK,),
+    )
     return EngineRoutes(
         tuple(r for part in parts for r in part.routes if wanted(r.file, r.framework)),
         tuple(h for part in parts for h in part.hooks if wanted(h.file, h.framework)),
         tuple(
             p
-            for part, label in zip(
-                parts, (node.FRAMEWORK, golang.FRAMEWORK, java.FRAMEWORK), strict=True
-            )
+            for part, frameworks in zip(parts, read_by, strict=True)
             for p in part.problems
-            if wanted(p[0], label)
+            if wanted(p[0], *frameworks)
         ),
     ), None
 

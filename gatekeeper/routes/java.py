@@ -1,7 +1,8 @@
-"""Spring MVC routes from semgrep's inventory matches: @RestController/@Controller classes, their
-class-level @RequestMapping prefix joined with each handler method's mapping, @RequestParam
-names and Pageable parameters, return types; @ControllerAdvice and @ExceptionHandler as error
-handlers.
+"""Spring MVC and JAX-RS routes from semgrep's inventory matches: @RestController/@Controller
+classes, their class-level @RequestMapping prefix joined with each handler method's mapping;
+JAX-RS @Path resources under the @ApplicationPath, their @GET/@POST/... methods and
+sub-resource locators; @RequestParam/@QueryParam names and Pageable parameters, return types;
+@ControllerAdvice, @ExceptionHandler and ExceptionMapper providers as error handlers.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from gatekeeper.routes.sgtext import (
 from gatekeeper.stack import is_test_path
 
 FRAMEWORK = "spring"
+JAXRS = "jax-rs"
 RULE_PREFIX = "gk-routes-java-"
 CONTROLLER = "gk-routes-java-controller"
 MAPPING = "gk-routes-java-mapping"
@@ -49,6 +51,12 @@ _MAPPINGS = {
 _CONTROLLERS = frozenset({"RestController", "Controller"})
 _ADVICE = frozenset({"ControllerAdvice", "RestControllerAdvice"})
 _CHECKS = frozenset({"PreAuthorize", "Secured", "RolesAllowed"})
+_JAXRS_VERBS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+_QUARKUS_PATH = re.compile(
+    r"^\s{0,20}(quarkus\.http\.root-path|quarkus\.resteasy\.path|quarkus\.rest\.path"
+    r"|quarkus\.resteasy-reactive\.path)\s{0,20}[=:]\s{0,20}(/[^\s#]{0,300})\s{0,20}$"
+)
+_QUERY_PARAM = re.compile(r"@QueryParam\s{0,20}\(\s{0,20}\"([^\"\n]{1,200})\"")
 _PAGEABLE = ("page", "size", "sort")
 _VERB = re.compile(r"\b(" + "|".join(HTTP_METHODS) + r")\b")
 _ATTRIBUTE = re.compile(r"([A-Za-z_]\w{0,60})\s{0,20}=\s{0,20}([\s\S]{0,2000})")
@@ -174,9 +182,120 @@ class _Resolver:
             cls = self._owner(method)
             if cls is not None and cls.annotations.keys() & _CONTROLLERS:
                 self._routes(cls, method)
+            elif cls is not None and "Path" in cls.annotations:
+                self._resource(cls, method)
+        for cls in self.classes.values():
+            lines = self.lines_of(cls.file)
+            at = first_line_with(lines, cls.line, cls.end_line, "ExceptionMapper", anywhere=True)
+            if "Provider" in cls.annotations and lines is not None and at != cls.line:
+                name = f"ExceptionMapper {cls.name}"
+                self.hooks.add(AppHook(cls.file, at, "error_handler", name, JAXRS))
         return EngineRoutes(
             tuple(sorted(self.routes)), tuple(sorted(self.hooks)), tuple(sorted(self.problems))
         )
+
+    def _application_path(self, file: str) -> tuple[str, tuple[Mount, ...]]:
+        """The JAX-RS application's path: its @ApplicationPath when there is exactly one, else
+        the one Quarkus reads from the module's application.properties."""
+        found = sorted(
+            (c.file, c.line, string_literal(c.annotations["ApplicationPath"].strip()) or "")
+            for c in self.classes.values()
+            if "ApplicationPath" in c.annotations
+        )
+        values = {value for _, _, value in found}
+        if not found:
+            return self._quarkus_path(file)
+        if len(values) != 1 or not next(iter(values)).strip("/"):
+            return "", ()
+        where, line, value = found[0]
+        return value, (Mount(where, line, normalize_path(value, "openapi"), "@ApplicationPath"),)
+
+    def _quarkus_path(self, file: str) -> tuple[str, tuple[Mount, ...]]:
+        """`quarkus.http.root-path` and `quarkus.resteasy.path` (or its newer names) of the
+        module a resource is in."""
+        module, marker, _ = file.partition("src/main/java/")
+        if not marker:
+            return "", ()
+        props = module + "src/main/resources/application.properties"
+        lines = self.lines_of(props) or ()
+        mounts: list[Mount] = []
+        parts: dict[str, str] = {}
+        for number, line in enumerate(lines[:5000], 1):
+            found = _QUARKUS_PATH.match(line)
+            if found and found.group(1) not in parts:
+                value = found.group(2).strip()
+                parts[found.group(1)] = value
+                if value.strip("/"):
+                    mounts.append(
+                        Mount(props, number, normalize_path(value, "openapi"), found.group(1))
+                    )
+        root = parts.get("quarkus.http.root-path", "")
+        rest = next((v for k, v in parts.items() if k != "quarkus.http.root-path"), "")
+        if not (root.strip("/") or rest.strip("/")):
+            return "", ()
+        mounts.sort(key=lambda m: m.how != "quarkus.http.root-path")
+        return join_paths(root, rest), tuple(mounts)
+
+    def _resource(
+        self,
+        cls: _Class,
+        method: _Method,
+        base: tuple[str, tuple[Mount, ...]] | None = None,
+        depth: int = 0,
+    ) -> None:
+        """A JAX-RS resource method as a route, or a sub-resource locator's methods under it."""
+        where = (method.file, method.line)
+        if base is None:
+            app, app_mounts = self._application_path(cls.file)
+            own = self._paths(_attributes(cls.annotations["Path"]).get("value", ""), where)
+            if own is None:
+                return
+            mount = Mount(cls.file, cls.line, normalize_path(own[0], "openapi"), "@Path")
+            base = (join_paths(app, own[0]), (*app_mounts, mount))
+        prefix, mounts = base
+        verbs = sorted(_JAXRS_VERBS & method.annotations.keys())
+        sub = self._paths(_attributes(method.annotations.get("Path", "")).get("value", ""), where)
+        if sub is None:
+            return
+        path = sub[0]
+        if not verbs:
+            # A sub-resource locator: the class it returns serves the rest of the path.
+            target = method.returns.strip().rsplit(".", 1)[-1]
+            if "Path" not in method.annotations or depth >= 4:
+                return
+            line = self._line(method, "@Path")
+            deeper = (
+                join_paths(prefix, path),
+                (*mounts, Mount(method.file, line, normalize_path(path, "openapi"), "@Path")),
+            )
+            for key in sorted(self.methods):
+                other = self.methods[key]
+                if other.cls == target and other is not method:
+                    self._resource(cls, other, deeper, depth + 1)
+            return
+        line = self._line(method, "@" + verbs[0])
+        model, is_list = _response(method.returns)
+        roles = [a for a in (*cls.annotations, *method.annotations) if a in _CHECKS]
+        for verb in verbs:
+            if len(self.routes) >= MAX_ROUTES:
+                return
+            self.routes.add(
+                Route(
+                    file=method.file,
+                    line=line,
+                    method=verb,
+                    url_path=normalize_path(join_paths(prefix, path), "openapi"),
+                    handler=f"{method.cls}.{method.name}",
+                    framework=JAXRS,
+                    mounts=mounts,
+                    response_model=model,
+                    response_is_list=is_list,
+                    query_params=_query_params(method.params),
+                    decorators=tuple(a for a in method.annotations if a == "PermitAll"),
+                    dependencies=tuple(dict.fromkeys(roles)),
+                    raw_path=path,
+                )
+            )
 
     def _owner(self, method: _Method) -> _Class | None:
         """The class a method is declared in. semgrep binds every enclosing class; a method of
@@ -200,6 +319,9 @@ class _Resolver:
         text = text.strip()
         if not text:
             return [""]
+        literal = string_literal(text)
+        if literal is not None:
+            return [literal]  # a template's regex may hold `+`: not a concatenation
         items = split_args(text[1:-1]) if text.startswith("{") and text.endswith("}") else [text]
         constants = {
             name: next(iter(values)) for name, values in self.constants.items() if len(values) == 1
@@ -281,6 +403,8 @@ def _query_params(params: str) -> tuple[str, ...]:
                 found.append(name.group(1))
         elif re.search(r"\bPageable\b", param):
             found.extend(_PAGEABLE)
+        else:
+            found.extend(_QUERY_PARAM.findall(param))
     return tuple(dict.fromkeys(found))
 
 

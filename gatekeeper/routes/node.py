@@ -1,6 +1,8 @@
-"""Express routes from semgrep's inventory matches: apps and routers, the routes and middleware
-registered on them, and `use(prefix, router)` mounts followed across modules (require/import of
-the repository's own files, `module.exports` and `export default`).
+"""Express, Koa and Fastify routes from semgrep's inventory matches: apps and routers
+(koa-router's `new Router({ prefix })`, Fastify instances and the `fastify` a plugin receives),
+the routes and middleware registered on them, and `use(prefix, router)` /
+`use(router.routes())` / `register(plugin, { prefix })` mounts followed across modules
+(require/import of the repository's own files, `module.exports` and `export default`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from gatekeeper.engines.semgrep import InventoryMatch
-from gatekeeper.routes.model import ANY_METHOD, AppHook, Mount, Route, join_paths, normalize_path
+from gatekeeper.routes.model import (
+    ANY_METHOD,
+    HTTP_METHODS,
+    AppHook,
+    Mount,
+    Route,
+    join_paths,
+    normalize_path,
+)
 from gatekeeper.routes.sgtext import (
     EngineRoutes,
     by_rule,
@@ -23,10 +33,13 @@ from gatekeeper.routes.sgtext import (
     is_function,
     joined_string,
     split_args,
+    string_literal,
 )
 from gatekeeper.stack import is_test_path
 
 FRAMEWORK = "express"
+KOA = "koa"
+FASTIFY = "fastify"
 RULE_PREFIX = "gk-routes-js-"
 CALL = "gk-routes-js-call"
 ROUTER = "gk-routes-js-router"
@@ -52,7 +65,24 @@ _DEFAULT_NAMES = frozenset({"default", "module.exports", "exports.default"})
 # express(), express.Router(), Router(), require('express')(), require('express').Router()
 _CREATES = re.compile(
     r"(?:express|Router|express\s{0,20}\.\s{0,20}Router"
-    r"|require\(\s{0,20}['\"]express['\"]\s{0,20}\)(?:\s{0,20}\.\s{0,20}Router)?)\s{0,20}\("
+    r"|require\(\s{0,20}['\"]express['\"]\s{0,20}\)(?:\s{0,20}\.\s{0,20}Router)?"
+    r"|new\s{1,20}(?:Router|KoaRouter|Koa)|[Ff]astify|require\(\s{0,20}['\"]fastify['\"]\s{0,20}\))"
+    r"\s{0,20}\("
+)
+_CREATES_FASTIFY = re.compile(
+    r"(?:[Ff]astify|require\(\s{0,20}['\"]fastify['\"]\s{0,20}\))\s{0,20}\("
+)
+# Fastify route options: `{ preHandler: [auth], handler }`, `route({ method, url, handler })`.
+_OPTION = re.compile(
+    r"^\s{0,20}['\"]?([A-Za-z_$][\w$]{0,60})['\"]?\s{0,20}(?::\s{0,20}([\s\S]{0,4000}))?$"
+)
+_HOOK_OPTIONS = ("onRequest", "preParsing", "preValidation", "preHandler")
+# koa-router and Koa itself: `new Router({ prefix: '/users' })`, `new Koa()`.
+_CREATES_KOA = re.compile(r"new\s{1,20}(?:Router|KoaRouter|Koa)\s{0,20}\(")
+_KOA_PREFIX = re.compile(r"\bprefix\s{0,20}:\s{0,20}(['\"`])([^'\"`\n]{0,300})\1")
+# What koa-router hands to use(): `router.routes()`, `router.middleware()`.
+_KOA_MOUNT = re.compile(
+    r"([\s\S]{1,300}?)\s{0,20}\.\s{0,20}(?:routes|middleware)\s{0,20}\(\s{0,20}\)"
 )
 _CREATES_APP = re.compile(r"(?:express|require\(\s{0,20}['\"]express['\"]\s{0,20}\))\s{0,20}\(")
 _ROUTE_CHAIN = re.compile(
@@ -66,7 +96,7 @@ _INLINE_REQUIRE = re.compile(
 )
 # Receivers taken for an app or router although nothing here creates them: the parameter of
 # `module.exports = (app) => {...}`, a router handed in by the caller.
-_APP_LIKE = re.compile(r"(?i)(?:app|application|routes?|\w{0,60}router)")
+_APP_LIKE = re.compile(r"(?i)(?:app|application|routes?|\w{0,60}router|fastify)")
 _LIMITER = re.compile(r"(?i)rate.?limit|limiter|throttl|slow.?down")
 _ERROR_NAME = re.compile(r"(?i)error|exception")
 # A router factory called in place: `use('/api', api({ db }))`.
@@ -96,6 +126,10 @@ class _Object:
     key: Key
     is_app: bool = False
     events: list[_Event] = field(default_factory=list)
+    framework: str = FRAMEWORK
+    prefix: str = ""  # koa-router's own `prefix` option
+    made_at: int = 0  # the line it is made on
+    made: bool = False  # created here (express(), new Router(), Fastify()), not just named
 
 
 @dataclass(slots=True)
@@ -167,7 +201,17 @@ class _Resolver:
                 name = name[5:]
             self.files[match.path].decls[name] = match
             key = self._named(match.path, name)
-            self._object(key).is_app |= bool(_CREATES_APP.match(init))
+            obj = self._object(key)
+            obj.made = True
+            obj.is_app |= bool(_CREATES_APP.match(init))
+            if _CREATES_FASTIFY.match(init):
+                obj.framework = FASTIFY
+                obj.is_app = True
+            if _CREATES_KOA.match(init):
+                obj.framework = KOA
+                obj.made_at = match.line
+                own = _KOA_PREFIX.search(init[:2000])
+                obj.prefix = own.group(2) if own else ""
         for match in self.rules.get(MODULE, ()):
             info = self.files[match.path]
             exported = match.get("EXPORT")
@@ -222,7 +266,7 @@ class _Resolver:
         chain = _ROUTE_CHAIN.match(receiver)
         if chain and not _CREATES.match(receiver):
             key = self._receiver(match, chain.group("root").strip())
-            if key is None or method == "use":
+            if key is None or method not in _VERBS:
                 return
             paths = self._paths(match.path, chain.group("path"))
             if paths is None:
@@ -244,7 +288,20 @@ class _Resolver:
             self._object(key).events.append(event)
             return
         key = self._receiver(match, receiver)
+        declared = method == "route" and len(args) == 1 and args[0].strip().startswith("{")
+        if key is None and declared and dotted(receiver) is not None:
+            # route({ method, url }) is Fastify's own form: whatever it is called on is an
+            # instance (`server.route(...)` in a plugin), however it is named.
+            key = self._named(match.path, re.sub(r"\s+", "", receiver))
+            self._object(key).framework = FASTIFY
         if key is None:
+            return
+        if method in ("register", "route"):
+            self._fastify(match, key, method, args)
+            return
+        if method == "setErrorHandler":
+            name = callee(args[0]) if args else ""
+            self.hooks.add(AppHook(match.path, match.line, "error_handler", name, FASTIFY))
             return
         if method == "use":
             self._object(key).events.append(_Event(match, "use", (), tuple(args)))
@@ -258,8 +315,53 @@ class _Resolver:
                     (match.path, match.line, f"route path {args[0][:80]} is not a literal /path")
                 )
             return  # or not a path at all: a Map's get(key, fallback) ...
-        event = _Event(match, _VERBS[method], paths, tuple(args[1:-1]), handler_name(args[-1]))
+        middle, last = list(args[1:-1]), args[-1]
+        if self._object(key).framework == FASTIFY:
+            # fastify.get(path, { preHandler: [...] }, handler) or (path, { handler, ... })
+            options = [_options(a) for a in (*middle, last) if a.strip().startswith("{")]
+            middle = [a for a in middle if not a.strip().startswith("{")]
+            for found in options:
+                middle.extend(_hooks_of(found))
+                last = found.get("handler", last)
+        event = _Event(match, _VERBS[method], paths, tuple(middle), handler_name(last))
         self._object(key).events.append(event)
+
+    def _fastify(self, match: InventoryMatch, key: Key, method: str, args: list[str]) -> None:
+        """Fastify's register(plugin, { prefix }) as a mount, route({ method, url }) as routes
+        (Express's route('/path') chains are read elsewhere)."""
+        declared = len(args) == 1 and args[0].strip().startswith("{")
+        if method == "route" and not declared:
+            return
+        if method == "register":
+            plugin = args[0] if args else ""
+            package = _INLINE_REQUIRE.fullmatch(plugin.strip())
+            if package and not package.group("source").startswith((".", "@/", "~/")):
+                plugin = package.group("source")  # a library plugin: named by its package
+            options = _options(args[1]) if len(args) > 1 and args[1].strip()[:1] == "{" else {}
+            prefix = options.get("prefix")
+            event_args = (prefix, plugin) if prefix is not None else (plugin,)
+            self._object(key).events.append(_Event(match, "use", (), event_args))
+            return
+        options = _options(args[0])
+        url = options.get("url") or options.get("path") or ""
+        paths = self._paths(match.path, url)
+        verbs = options.get("method", "")
+        listed = split_args(verbs[1:-1]) if verbs.strip().startswith("[") else [verbs]
+        methods = [v.upper() for v in (string_literal(x) for x in listed) if v]
+        if paths is None or not methods:
+            self.problems.add(
+                (
+                    match.path,
+                    match.line,
+                    f"route({{url: {url[:60]}}}): not a literal method and path",
+                )
+            )
+            return
+        handler = handler_name(options.get("handler", ""))
+        for verb in methods:
+            verb = verb if verb in HTTP_METHODS else ANY_METHOD
+            event = _Event(match, verb, paths, tuple(_hooks_of(options)), handler)
+            self._object(key).events.append(event)
 
     def _receiver(self, match: InventoryMatch, text: str) -> Key | None:
         """The app or router a call is made on, or None when it is not one."""
@@ -275,7 +377,10 @@ class _Resolver:
         if name in info.imports:
             return self._imported(match.path, name)
         if _APP_LIKE.fullmatch(name.rsplit(".", 1)[-1]):
-            return self._named(match.path, name)
+            key = self._named(match.path, name)
+            if name.rsplit(".", 1)[-1] == "fastify":
+                self._object(key).framework = FASTIFY  # the instance a plugin receives
+            return key
         return None
 
     def _anonymous(self, match: InventoryMatch) -> Key:
@@ -353,11 +458,15 @@ class _Resolver:
                     return option
         return None
 
-    def _imported(self, importer: str, local: str, depth: int = 0) -> Key | None:
+    def _imported(
+        self, importer: str, local: str, depth: int = 0, *, plugin: bool = False
+    ) -> Key | None:
         source, name = self.files[importer].imports[local]
-        return self._export_of(importer, source, name, depth)
+        return self._export_of(importer, source, name, depth, plugin=plugin)
 
-    def _export_of(self, importer: str, source: str, name: str, depth: int = 0) -> Key | None:
+    def _export_of(
+        self, importer: str, source: str, name: str, depth: int = 0, *, plugin: bool = False
+    ) -> Key | None:
         """The router a module exports under `name` ("default" for its default export)."""
         target = self._module_file(importer, source)
         if target is None or depth > MAX_DEPTH:
@@ -377,14 +486,27 @@ class _Resolver:
         routers = [n for n in info.decls if not self._object((target, n)).is_app]
         if len(routers) == 1:  # a module whose one router is what callers take
             return (target, routers[0])
+        # A Fastify plugin: the module's function registers on the instance it is given.
+        given = [
+            k
+            for k, o in self.objects.items()
+            if k[0] == target and not o.made and (plugin or o.framework == FASTIFY)
+        ]
+        if not info.decls and len(given) == 1:
+            return given[0]
         return None
 
-    def _router_arg(self, path: str, text: str) -> Key | None:
+    def _router_arg(self, path: str, text: str, *, plugin: bool = False) -> Key | None:
         """The router a use() argument is, or None when it is a middleware."""
         text = text.strip()
+        koa = _KOA_MOUNT.fullmatch(text)
+        if koa:
+            text = koa.group(1).strip()
         inline = _INLINE_REQUIRE.fullmatch(text)
         if inline:
-            key = self._export_of(path, inline.group("source"), inline.group("member") or "default")
+            key = self._export_of(
+                path, inline.group("source"), inline.group("member") or "default", plugin=plugin
+            )
         elif _CREATES.match(text):
             return None
         else:
@@ -398,7 +520,7 @@ class _Resolver:
             if name in info.decls:
                 key = self._named(path, name)
             elif name in info.imports:
-                key = self._imported(path, name)
+                key = self._imported(path, name, plugin=plugin)
             else:
                 return None
         return key
@@ -436,7 +558,8 @@ class _Resolver:
                 if event.method != "use":
                     continue
                 for index, arg in enumerate(event.args):
-                    child = self._router_arg(event.match.path, arg)
+                    plugin = event.match.get("METHOD") == "register"
+                    child = self._router_arg(event.match.path, arg, plugin=plugin)
                     if child is not None and child != obj.key:
                         self.mounts[obj.key].append((event, index, child))
                         self.children.add(child)
@@ -453,16 +576,25 @@ class _Resolver:
         seen: frozenset[Key],
         *,
         root: bool,
+        framework: str = FRAMEWORK,
     ) -> None:
         """Every route under `key` mounted at `prefix`; `inherited` holds (scope, middleware)
-        pairs, the scope being the full path prefix a use(prefix, mw) limits it to."""
+        pairs, the scope being the full path prefix a use(prefix, mw) limits it to. A router
+        nothing here creates (a plugin's or a module function's parameter) serves under the
+        framework of what mounts it."""
         obj = self.objects[key]
+        if obj.made or obj.framework != FRAMEWORK or root:
+            framework = obj.framework
+        if obj.prefix.strip("/"):
+            prefix = join_paths(prefix, obj.prefix)
+            how = "Router({prefix})"
+            chain = (*chain, Mount(key[0], obj.made_at, normalize_path(obj.prefix, "colon"), how))
         middleware = list(inherited)
         mounted = {(id(event), index): child for event, index, child in self.mounts.get(key, ())}
         for event in obj.events:
             match = event.match
             if event.method != "use":
-                self._emit(event, prefix, chain, middleware)
+                self._emit(event, prefix, chain, middleware, framework)
                 continue
             args = list(event.args)
             scope = prefix
@@ -488,7 +620,9 @@ class _Resolver:
                 if child is None:
                     name = callee(arg)
                     before.append((scope, name))
-                    self._hook(match, arg, name, app_wide=root and paths is None)
+                    self._hook(
+                        match, arg, name, app_wide=root and paths is None, framework=framework
+                    )
                     continue
                 if child in seen or len(seen) > MAX_DEPTH:
                     self.problems.add(
@@ -515,10 +649,19 @@ class _Resolver:
                         (*middleware, *before),
                         seen | {child},
                         root=False,
+                        framework=framework,
                     )
             middleware.extend(before)
 
-    def _hook(self, match: InventoryMatch, arg: str, name: str, *, app_wide: bool) -> None:
+    def _hook(
+        self,
+        match: InventoryMatch,
+        arg: str,
+        name: str,
+        *,
+        app_wide: bool,
+        framework: str = FRAMEWORK,
+    ) -> None:
         """Error handlers and rate limiters wherever they are used; other middleware only when
         the whole app runs it (a router's or a path's middleware is on its routes instead)."""
         if self._is_error_function(match.path, arg):
@@ -533,7 +676,7 @@ class _Resolver:
             kind = "middleware"
         else:
             return
-        self.hooks.add(AppHook(match.path, match.line, kind, name, FRAMEWORK))
+        self.hooks.add(AppHook(match.path, match.line, kind, name, framework))
 
     def _emit(
         self,
@@ -541,6 +684,7 @@ class _Resolver:
         prefix: str,
         chain: tuple[Mount, ...],
         middleware: Sequence[tuple[str, str]],
+        framework: str = FRAMEWORK,
     ) -> None:
         match = event.match
         own = tuple(callee(arg) for arg in event.args)
@@ -566,12 +710,36 @@ class _Resolver:
                     method=event.method,
                     url_path=url,
                     handler=event.handler,
-                    framework=FRAMEWORK,
+                    framework=framework,
                     mounts=chain,
                     dependencies=deps,
                     raw_path=value.rsplit("/", 1)[-1] if value else "",
                 )
             )
+
+
+def _options(text: str) -> dict[str, str]:
+    """The top-level keys of an object literal, each with its value as written (a shorthand
+    `handler` is its own value)."""
+    text = text.strip()
+    if not (text.startswith("{") and text.endswith("}")):
+        return {}
+    out: dict[str, str] = {}
+    for part in split_args(text[1:-1]):
+        found = _OPTION.match(part)
+        if found:
+            out[found.group(1)] = (found.group(2) or found.group(1)).strip()
+    return out
+
+
+def _hooks_of(options: Mapping[str, str]) -> list[str]:
+    """The functions a Fastify route's hook options run before its handler."""
+    out: list[str] = []
+    for name in _HOOK_OPTIONS:
+        value = options.get(name)
+        if value is not None:
+            out.extend(_flatten([value]))
+    return out
 
 
 def _under(path: str, scope: str) -> bool:

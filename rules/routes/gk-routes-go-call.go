@@ -22,3 +22,10 @@ func List(c *gin.Context) {
 	// ok: gk-routes-go-call
 	validator.Bind(c)
 }
+
+func muxMain() {
+	r := mux.NewRouter()
+	v1 := r.PathPrefix("/v1").Subrouter()
+	// ruleid: gk-routes-go-call
+	api.RegisterOrders(v1)
+}

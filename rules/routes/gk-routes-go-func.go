@@ -16,3 +16,12 @@ func (h *Handler) Routes(db *sql.DB, r gin.IRouter) {
 func List(c *gin.Context) {
 	c.JSON(200, nil)
 }
+
+// ruleid: gk-routes-go-func
+func (h *Handler) Register(v1 *echo.Group) {
+	v1.GET("/users", h.List)
+}
+
+// ok: gk-routes-go-func
+func Render(w http.ResponseWriter, r *http.Request) {
+}

@@ -16,4 +16,10 @@ func main() {
 	// ok: gk-routes-go-group
 	re := regexp.MustCompile("x")
 	admin.GET("/stats", stats)
+	// ruleid: gk-routes-go-group
+	e := echo.New()
+	// ruleid: gk-routes-go-group
+	api := mux.NewRouter().PathPrefix("/api").Subrouter()
+	// ok: gk-routes-go-group
+	buf := bytes.NewBuffer(nil)
 }

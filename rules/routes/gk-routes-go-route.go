@@ -16,3 +16,19 @@ func main() {
 	// ok: gk-routes-go-route
 	c.JSON(200, gin.H{})
 }
+
+func chiRoutes(r chi.Router) {
+	// ruleid: gk-routes-go-route
+	r.Get("/users/{id}", getUser)
+	// ruleid: gk-routes-go-route
+	r.Method("PATCH", "/users/{id}", patchUser)
+	// ruleid: gk-routes-go-route
+	http.HandleFunc("GET /items/{id}", getItem)
+	// ok: gk-routes-go-route
+	cache.Get("key")
+}
+
+func muxRoutes(r *mux.Router) {
+	// ruleid: gk-routes-go-route
+	r.HandleFunc("/books/{title}", CreateBook).Methods("POST")
+}

@@ -11,6 +11,11 @@ public class UserController {
 class ApiErrors {
 }
 
+// ruleid: gk-routes-java-controller
+@Path("/orders")
+class OrderResource {
+}
+
 // ok: gk-routes-java-controller
 @Service
 class UserService {

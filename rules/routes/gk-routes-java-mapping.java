@@ -15,6 +15,13 @@ public class UserController {
         service.delete(id);
     }
 
+    // ruleid: gk-routes-java-mapping
+    @GET
+    @Path("{id}/items")
+    public List<ItemDto> items(@PathParam("id") long id, @QueryParam("page") int page) {
+        return service.items(id, page);
+    }
+
     // ok: gk-routes-java-mapping
     @Transactional
     public void helper() {

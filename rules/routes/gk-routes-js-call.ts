@@ -14,6 +14,13 @@ app.use('/api', router);
 // ruleid: gk-routes-js-call
 app.use(limiter);
 
+// ruleid: gk-routes-js-call
+fastify.register(userRoutes, { prefix: '/users' });
+// ruleid: gk-routes-js-call
+fastify.route({ method: 'GET', url: '/items', handler: listItems });
+// ruleid: gk-routes-js-call
+fastify.setErrorHandler(handleErrors);
+
 // ok: gk-routes-js-call
 const setting = app.get('env');
 // ok: gk-routes-js-call

@@ -5,6 +5,8 @@ import { ordersRouter } from '../orders/routes';
 const items = require('./routes/items');
 import { formatDate } from './utils/dates';
 import makeAdmin from './admin';
+import orders from './koa/orders';
+import userRoutes from './fastify/users';
 
 const app = express();
 // ok: gk-routes-js-module
@@ -17,6 +19,10 @@ app.use('/orders', ordersRouter);
 app.use('/items', auth, items);
 // ruleid: gk-routes-js-module
 app.use('/admin', makeAdmin({ readOnly: true }));
+// ruleid: gk-routes-js-module
+api.use('/orders', orders.routes());
+// ruleid: gk-routes-js-module
+server.register(userRoutes, { prefix: '/users' });
 // ok: gk-routes-js-module
 console.log(formatDate(new Date()));
 
