@@ -25,11 +25,11 @@ from gatekeeper.engines import rulemap
 from gatekeeper.errors import ConfigError, GatekeeperError, UsageError
 from gatekeeper.model import PhaseResult, Severity, Verdict
 from gatekeeper.phases import ALL_PHASES, CORE_RULES, all_criteria
-from gatekeeper.report import jsonout, sarif, text
+from gatekeeper.report import ci, jsonout, sarif, text
 from gatekeeper.report.safe import clean
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-FORMATS = ("text", "json", "sarif")
+FORMATS = ("text", "json", "sarif", "junit", "github")
 
 
 def _color(stream: Any) -> bool:
@@ -41,6 +41,10 @@ def _render(fmt: str, audit: api.Audit, *, color: bool, verbose: bool) -> str:
         return jsonout.render(audit.report)
     if fmt == "sarif":
         return sarif.render(audit.report)
+    if fmt == "junit":
+        return ci.junit(audit.report)
+    if fmt == "github":
+        return ci.github(audit.report)
     return text.render(audit.report, color=color, verbose=verbose)
 
 
