@@ -11,7 +11,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from gatekeeper.engines.openapi import SpecStatus
-from gatekeeper.errors import GatekeeperError
 from gatekeeper.extract.imports import FileImports
 from gatekeeper.model import (
     Confidence,
@@ -31,6 +30,7 @@ from gatekeeper.phases.base import (
     Phase,
     Rule,
     criterion,
+    first_matching_lines,
     make_finding,
     outcome_from_findings,
 )
@@ -728,8 +728,6 @@ _GATEWAY = (
     (re.compile(r"local_ratelimit|envoy\.filters\.http\.ratelimit"), "Envoy rate limit filter"),
 )
 _GATEWAY_SUFFIXES = (".conf", ".yaml", ".yml", ".tf", ".toml", ".template")
-_GATEWAY_MAX_FILES = 2000
-_GATEWAY_MAX_LINES = 20_000
 
 
 @criterion("api_design.rate_limiting_rules", consumes=(Fact.ROUTES, Fact.SPECS))
@@ -793,29 +791,13 @@ def _delegation(ctx: Context, tally: _Tally) -> int:
 
 
 def _gateway_limits(ctx: Context, tally: _Tally) -> int:
-    found = 0
-    scanned = 0
-    for entry in ctx.index.files:
-        if not entry.path.lower().endswith(_GATEWAY_SUFFIXES) or is_test_path(entry.path):
-            continue
-        scanned += 1
-        if scanned > _GATEWAY_MAX_FILES:
-            break
-        try:
-            text = ctx.index.read_text(entry.path).text
-        except (GatekeeperError, OSError, ValueError):
-            continue
-        for number, line in enumerate(text.splitlines()[:_GATEWAY_MAX_LINES], 1):
-            line = line[:500]
-            for pattern, what in _GATEWAY:
-                if pattern.search(line):
-                    tally.cite(entry.path, number, what)
-                    found += 1
-                    break
-            else:
-                continue
-            break
-    return found
+    def match(_path: str, line: str) -> str | None:
+        return next((what for pattern, what in _GATEWAY if pattern.search(line)), None)
+
+    found = first_matching_lines(ctx, lambda p: p.lower().endswith(_GATEWAY_SUFFIXES), match)
+    for ev in found:
+        tally.cite(ev.path, ev.line, ev.what)
+    return len(found)
 
 
 def _code_limits(ctx: Context, svc: ServiceApi) -> list[Evidence]:

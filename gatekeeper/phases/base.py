@@ -221,3 +221,42 @@ def outcome_from_findings(
             tuple(findings),
         )
     return Outcome(Status.PASS, pass_message, tuple(evidence), tuple(findings))
+
+
+MAX_SCANNED_FILES = 2000
+MAX_SCANNED_LINES = 20_000
+MAX_LINE_CHARS = 500
+
+
+def first_matching_lines(
+    ctx: Context,
+    wanted: Callable[[str], bool],
+    match: Callable[[str, str], str | None],
+) -> list[Evidence]:
+    """For each indexed, non-test file whose path `wanted` accepts, the first line `match`
+    describes (`match(path, line)` returns what the line shows, or None), with its number.
+
+    Lines are cut to MAX_LINE_CHARS before matching, files and lines read are capped, and a
+    file that cannot be read is passed over (the index already lists it as unanalyzed).
+    """
+    from gatekeeper.errors import GatekeeperError
+    from gatekeeper.stack import is_test_path
+
+    found: list[Evidence] = []
+    scanned = 0
+    for entry in ctx.index.files:
+        if is_test_path(entry.path) or not wanted(entry.path):
+            continue
+        scanned += 1
+        if scanned > MAX_SCANNED_FILES:
+            break
+        try:
+            text = ctx.index.read_text(entry.path).text
+        except (GatekeeperError, OSError, ValueError):
+            continue
+        for number, line in enumerate(text.splitlines()[:MAX_SCANNED_LINES], 1):
+            what = match(entry.path, line[:MAX_LINE_CHARS])
+            if what is not None:
+                found.append(Evidence(entry.path, number, what))
+                break
+    return found

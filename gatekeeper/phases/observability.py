@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from gatekeeper.errors import GatekeeperError
 from gatekeeper.extract.imports import FileImports
 from gatekeeper.extract.logging_calls import LoggingFacts, LogSighting
 from gatekeeper.model import Confidence, Evidence, Finding, Location, Severity, Status
@@ -22,9 +21,11 @@ from gatekeeper.phases.base import (
     Phase,
     Rule,
     criterion,
+    first_matching_lines,
     make_finding,
     outcome_from_findings,
 )
+from gatekeeper.repo import language_for
 from gatekeeper.routes import inventory
 from gatekeeper.routes.inventory import ServiceApi
 from gatekeeper.stack import is_test_path
@@ -218,8 +219,6 @@ _METRICS_PATH = re.compile(r"/(?:metrics|prometheus|actuator/prometheus)(?:/|$)"
 _DOCKER_HEALTHCHECK = re.compile(r"^\s*HEALTHCHECK\s+(?!NONE)", re.IGNORECASE)
 _PROBE = re.compile(r"^\s*(livenessProbe|readinessProbe|startupProbe|healthcheck)\s*:")
 _PROBE_SUFFIXES = (".yaml", ".yml")
-_MAX_FILES = 2000
-_MAX_LINES = 20_000
 
 
 def _finding(rule: Rule, path: str, message: str) -> Finding:
@@ -390,26 +389,14 @@ def alert_rules_are_kept_as_code(ctx: Context) -> Outcome:
     """
     if not _web(ctx):
         return Outcome(Status.NOT_APPLICABLE, "no web service in the repository")
-    found: list[Evidence] = []
-    scanned = 0
-    for entry in ctx.index.files:
-        if not entry.path.lower().endswith(_ALERT_SUFFIXES) or is_test_path(entry.path):
-            continue
-        scanned += 1
-        if scanned > _MAX_FILES:
-            break
-        try:
-            text = ctx.index.read_text(entry.path).text
-        except (GatekeeperError, OSError, ValueError):
-            continue
-        alertmanager = "alertmanager" in entry.path.lower()
-        for number, line in enumerate(text.splitlines()[:_MAX_LINES], 1):
-            hit = next((w for p, w in _ALERT_PATTERNS if p.search(line[:300])), None)
-            if hit is None and alertmanager and line.lstrip().startswith("receiver:"):
-                hit = "Alertmanager route"
-            if hit is not None:
-                found.append(Evidence(entry.path, number, f"{hit}: {line.strip()[:80]}"))
-                break
+
+    def match(path: str, line: str) -> str | None:
+        hit = next((w for p, w in _ALERT_PATTERNS if p.search(line)), None)
+        if hit is None and "alertmanager" in path.lower() and line.lstrip().startswith("receiver:"):
+            hit = "Alertmanager route"
+        return None if hit is None else f"{hit}: {line.strip()[:80]}"
+
+    found = first_matching_lines(ctx, lambda p: p.lower().endswith(_ALERT_SUFFIXES), match)
     if found:
         return Outcome(Status.PASS, f"alert rules in {len(found)} file(s)", tuple(found[:20]))
     finding = _finding(NO_ALERTS, ".", "no alert rules, alarms or monitors as code")
@@ -420,28 +407,20 @@ def alert_rules_are_kept_as_code(ctx: Context) -> Outcome:
 
 def _probes(ctx: Context) -> list[Evidence]:
     """Dockerfile HEALTHCHECKs, Kubernetes probes and compose healthchecks, with their line."""
-    found: list[Evidence] = []
-    scanned = 0
-    for entry in ctx.index.files:
-        name = entry.path.rsplit("/", 1)[-1].lower()
-        dockerfile = entry.language == "dockerfile"
-        if not dockerfile and not name.endswith(_PROBE_SUFFIXES):
-            continue
-        scanned += 1
-        if scanned > _MAX_FILES:
-            break
-        try:
-            text = ctx.index.read_text(entry.path).text
-        except (GatekeeperError, OSError, ValueError):
-            continue
-        pattern = _DOCKER_HEALTHCHECK if dockerfile else _PROBE
-        for number, line in enumerate(text.splitlines()[:_MAX_LINES], 1):
-            match = pattern.search(line[:300])
-            if match:
-                what = "Dockerfile HEALTHCHECK" if dockerfile else match.group(1)
-                found.append(Evidence(entry.path, number, what))
-                break
-    return found
+
+    def dockerfile(path: str) -> bool:
+        return language_for(path.rsplit("/", 1)[-1]) == "dockerfile"
+
+    def wanted(path: str) -> bool:
+        return dockerfile(path) or path.lower().endswith(_PROBE_SUFFIXES)
+
+    def match(path: str, line: str) -> str | None:
+        if dockerfile(path):
+            return "Dockerfile HEALTHCHECK" if _DOCKER_HEALTHCHECK.search(line) else None
+        probe = _PROBE.search(line)
+        return probe.group(1) if probe else None
+
+    return first_matching_lines(ctx, wanted, match)
 
 
 @criterion("observability.structured_logging", consumes=(Fact.STACK,))
@@ -512,23 +491,20 @@ def _python_logging(ctx: Context, svc: ServiceApi) -> list[tuple[str, LogSightin
 
 def _log_configs(ctx: Context, svc: ServiceApi) -> list[Evidence]:
     """JSON layouts in logback/log4j2 configuration files."""
-    found: list[Evidence] = []
-    for entry in ctx.index.files:
-        name = entry.path.rsplit("/", 1)[-1].lower()
-        if not name.startswith(("logback", "log4j2")) or not name.endswith(".xml"):
-            continue
-        if inventory.service_for(entry.path, ctx.services) is not svc.service:
-            continue
-        try:
-            text = ctx.index.read_text(entry.path).text
-        except (GatekeeperError, OSError, ValueError):
-            continue
-        for number, line in enumerate(text.splitlines()[:20_000], 1):
-            match = _LOG_CONFIG.search(line[:400])
-            if match:
-                found.append(Evidence(entry.path, number, match.group()))
-                break
-    return found
+
+    def wanted(path: str) -> bool:
+        name = path.rsplit("/", 1)[-1].lower()
+        return (
+            name.startswith(("logback", "log4j2"))
+            and name.endswith(".xml")
+            and inventory.service_for(path, ctx.services) is svc.service
+        )
+
+    def match(_path: str, line: str) -> str | None:
+        found = _LOG_CONFIG.search(line)
+        return found.group() if found else None
+
+    return first_matching_lines(ctx, wanted, match)
 
 
 PHASE = Phase(

@@ -11,7 +11,6 @@ import re
 import networkx as nx
 
 from gatekeeper import docsections
-from gatekeeper.errors import GatekeeperError
 from gatekeeper.extract.imports import FileImports
 from gatekeeper.extract.outbound import OutboundCall, OutboundCalls
 from gatekeeper.model import Confidence, Evidence, Finding, Location, Severity, Status
@@ -22,6 +21,7 @@ from gatekeeper.phases.base import (
     Phase,
     Rule,
     criterion,
+    first_matching_lines,
     make_finding,
     outcome_from_findings,
 )
@@ -247,26 +247,11 @@ def _scaling_sections(ctx: Context) -> list[Evidence]:
 
 
 def _scaling_config(ctx: Context) -> list[Evidence]:
-    found: list[Evidence] = []
-    scanned = 0
-    for entry in ctx.index.files:
-        if not entry.path.lower().endswith(_CONFIG_SUFFIXES) or is_test_path(entry.path):
-            continue
-        scanned += 1
-        if scanned > 2000:
-            break
-        try:
-            text = ctx.index.read_text(entry.path).text
-        except (GatekeeperError, OSError, ValueError):
-            continue
-        for number, line in enumerate(text.splitlines()[:20_000], 1):
-            hit = next(
-                (what for pattern, what in _SCALING_CONFIG if pattern.search(line[:300])), None
-            )
-            if hit is not None:
-                found.append(Evidence(entry.path, number, f"{hit}: {line.strip()[:80]}"))
-                break
-    return found
+    def match(_path: str, line: str) -> str | None:
+        hit = next((what for pattern, what in _SCALING_CONFIG if pattern.search(line)), None)
+        return None if hit is None else f"{hit}: {line.strip()[:80]}"
+
+    return first_matching_lines(ctx, lambda p: p.lower().endswith(_CONFIG_SUFFIXES), match)
 
 
 @criterion("scalability.caching_layers", consumes=(Fact.STACK,))
@@ -310,24 +295,21 @@ def _django_caches(ctx: Context, svc: ServiceApi) -> list[Evidence]:
     """A shared cache backend in Django settings (CACHES names it as a string, not an import)."""
     if "django" not in svc.frameworks:
         return []
-    found: list[Evidence] = []
-    for entry in ctx.index.files:
-        name = entry.path.rsplit("/", 1)[-1]
-        settings = name.startswith("settings") or "/settings/" in f"/{entry.path}"
-        if entry.language != "python" or not settings or is_test_path(entry.path):
-            continue
-        if inventory.service_for(entry.path, ctx.services) is not svc.service:
-            continue
-        try:
-            text = ctx.index.read_text(entry.path).text
-        except (GatekeeperError, OSError, ValueError):
-            continue
-        for number, line in enumerate(text.splitlines()[:20_000], 1):
-            match = _DJANGO_CACHE.search(line[:400])
-            if match:
-                found.append(Evidence(entry.path, number, f"CACHES backend {match.group(1)}"))
-                break
-    return found
+
+    def wanted(path: str) -> bool:
+        name = path.rsplit("/", 1)[-1]
+        settings = name.startswith("settings") or "/settings/" in f"/{path}"
+        return (
+            name.endswith(".py")
+            and settings
+            and inventory.service_for(path, ctx.services) is svc.service
+        )
+
+    def match(_path: str, line: str) -> str | None:
+        found = _DJANGO_CACHE.search(line)
+        return f"CACHES backend {found.group(1)}" if found else None
+
+    return first_matching_lines(ctx, wanted, match)
 
 
 @criterion("scalability.circuit_breakers", consumes=(Fact.STACK,))
