@@ -25,11 +25,11 @@ from gatekeeper.engines import rulemap
 from gatekeeper.errors import ConfigError, GatekeeperError, UsageError
 from gatekeeper.model import PhaseResult, Severity, Verdict
 from gatekeeper.phases import ALL_PHASES, CORE_RULES, all_criteria
-from gatekeeper.report import ci, jsonout, sarif, text
+from gatekeeper.report import ci, jsonout, markdown, sarif, text
 from gatekeeper.report.safe import clean
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-FORMATS = ("text", "json", "sarif", "junit", "github")
+FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
 
 
 def _color(stream: Any) -> bool:
@@ -45,6 +45,8 @@ def _render(fmt: str, audit: api.Audit, *, color: bool, verbose: bool) -> str:
         return ci.junit(audit.report)
     if fmt == "github":
         return ci.github(audit.report)
+    if fmt == "markdown":
+        return markdown.render(audit.report)
     return text.render(audit.report, color=color, verbose=verbose)
 
 
