@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from gatekeeper.extract.base import FunctionExtractor, ParsedFile
 from gatekeeper.migrations import pyast
 from gatekeeper.migrations.model import (
+    MAX_OPS,
+    MAX_SQL_CHARS,
     Check,
     Column,
     ForeignKey,
@@ -23,9 +25,6 @@ from gatekeeper.migrations.model import (
     OpKind,
     Tool,
 )
-
-MAX_OPS = 2000  # operations read per file; a file with more is marked truncated
-MAX_SQL_CHARS = 512 * 1024  # op.execute() text handed to the SQL parser
 
 # op.<name> -> position of the table argument (dropped inside batch_alter_table blocks)
 _TABLE_POSITION = {

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from gatekeeper.extract.base import FunctionExtractor, ParsedFile
 from gatekeeper.migrations import pyast
 from gatekeeper.migrations.model import (
+    MAX_OPS,
+    MAX_SQL_CHARS,
     Check,
     Column,
     ForeignKey,
@@ -25,8 +27,6 @@ from gatekeeper.migrations.model import (
     Tool,
 )
 
-MAX_OPS = 2000  # operations read per file; a file with more is marked truncated
-MAX_SQL_CHARS = 512 * 1024
 MAX_FIELDS = 1000  # fields read per model
 
 # Field keyword arguments that change the column type (the rest are validation or display).

@@ -20,6 +20,7 @@ import re
 
 from gatekeeper.extract.base import FunctionExtractor, ParsedFile
 from gatekeeper.migrations.model import (
+    MAX_OPS,
     Check,
     Column,
     ForeignKey,
@@ -54,7 +55,6 @@ from gatekeeper.migrations.textscan import (
     unbalanced,
 )
 
-MAX_OPS = 2000
 MAX_MENTIONS = 50
 _MIGRATION_DIRS = frozenset({"migrations", "migration", "migrate"})
 _VERSION = re.compile(r"^(\d{1,32})")

@@ -72,6 +72,12 @@ class ProblemKind(StrEnum):
     CYCLE = "cycle"
 
 
+# Caps every migration reader shares: operations read per file (a file with more is marked
+# truncated) and SQL text handed to the SQL parser from inside a migration.
+MAX_OPS = 2000
+MAX_SQL_CHARS = 512 * 1024
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
     name: str

@@ -851,34 +851,31 @@ def migrations_are_linear_reversible_and_safe(ctx: Context) -> Outcome:
         histories = scope.migrations
         if histories:
             evidence += [_history_evidence_line(h) for h in histories]
-        for call in calls:
-            rule = CREATE_ALL_BESIDE_MIGRATIONS if histories else CREATE_ALL_WITHOUT_MIGRATIONS
-            state = (
-                "although migrations manage the schema"
-                if histories
-                else "and no migration history exists"
+        # create_all() and schema syncs at startup: low beside a migration history, high alone
+        state = (
+            "although migrations manage the schema"
+            if histories
+            else "and no migration history exists"
+        )
+        startup = [
+            (
+                CREATE_ALL_BESIDE_MIGRATIONS if histories else CREATE_ALL_WITHOUT_MIGRATIONS,
+                call,
+                "creates tables with create_all()",
             )
+            for call in calls
+        ] + [
+            (
+                SCHEMA_SYNC_BESIDE_MIGRATIONS if histories else SCHEMA_SYNCED_AT_STARTUP,
+                call,
+                f"{call.what} changes the schema at startup",
+            )
+            for call in syncs
+        ]
+        for rule, call, what in startup:
             findings.append(
                 make_finding(
-                    rule,
-                    Location(call.path, call.line),
-                    f"creates tables with create_all() {state}",
-                    phase=PHASE_ID,
-                )
-            )
-        for call in syncs:
-            rule = SCHEMA_SYNC_BESIDE_MIGRATIONS if histories else SCHEMA_SYNCED_AT_STARTUP
-            state = (
-                "although migrations manage the schema"
-                if histories
-                else "and no migration history exists"
-            )
-            findings.append(
-                make_finding(
-                    rule,
-                    Location(call.path, call.line),
-                    f"{call.what} changes the schema at startup {state}",
-                    phase=PHASE_ID,
+                    rule, Location(call.path, call.line), f"{what} {state}", phase=PHASE_ID
                 )
             )
         if histories:
