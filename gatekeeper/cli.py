@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 import click
 
-from gatekeeper import __version__, api
+from gatekeeper import __version__, api, yamlsafe
 from gatekeeper import config as cfg
 from gatekeeper import graph as phase_graph
 from gatekeeper.engines import rulemap
@@ -342,18 +342,49 @@ def explain(ident: str) -> None:
                 click.echo(f"fix: {r.fix}")
                 if r.cwe:
                     click.echo(f"cwe: {', '.join(r.cwe)}")
+                if r.owasp:
+                    click.echo(f"owasp: {'; '.join(r.owasp)}")
                 return EXIT_PASS
         for table, engine in ((rulemap.BANDIT, "bandit"), (rulemap.SEMGREP, "semgrep")):
             for source_id, (rule_id, name) in table.items():
                 if ident in (rule_id, source_id):
                     click.echo(f"{rule_id} {name}: {engine} {source_id}, reported under criterion")
                     click.echo(
-                        "validation.security_scan_passed; severity and CWE come from the engine"
+                        "security.owasp_top10_addressed; severity and CWE come from the engine"
                     )
+                    if engine == "semgrep":
+                        _explain_semgrep_rule(source_id)
                     return EXIT_PASS
         raise UsageError(f"unknown id {ident!r}; `gatekeeper explain` takes a criterion or rule id")
 
     run_guarded(run)
+
+
+def _explain_semgrep_rule(rule_id: str) -> None:
+    """The message and metadata of one of gatekeeper's semgrep rules, from its YAML file."""
+    from gatekeeper.engines import semgrep
+
+    for path in sorted(semgrep.default_rules().rglob(f"{rule_id}.yaml")):
+        try:
+            data = yamlsafe.load_yaml(path.read_text(encoding="utf-8"), path=path.name)
+        except (yamlsafe.DataFormatError, OSError):
+            return
+        rules = data.get("rules") if isinstance(data, dict) else None
+        rule = rules[0] if isinstance(rules, list) and rules else None
+        if not isinstance(rule, dict):
+            return
+        found = rule.get("metadata")
+        meta: dict[str, object] = found if isinstance(found, dict) else {}
+        click.echo(f"what: {' '.join(str(rule.get('message', '')).split())}")
+        click.echo(f"severity: {rule.get('severity', '?')}; languages: {rule.get('languages')}")
+        if meta.get("cwe"):
+            click.echo(f"cwe: {meta['cwe']}")
+        if meta.get("owasp"):
+            owasp = meta["owasp"]
+            click.echo(
+                f"owasp: {'; '.join(map(str, owasp if isinstance(owasp, list) else [owasp]))}"
+            )
+        return
 
 
 @cli.command()

@@ -52,7 +52,7 @@ def criteria_markdown() -> str:
         "",
         "## Rules from the engines",
         "",
-        "Reported under `validation.security_scan_passed` with the engine's severity and CWE.",
+        "Reported under `security.owasp_top10_addressed` with the engine's severity and CWE.",
         "",
         "| id | name | engine id |",
         "|---|---|---|",

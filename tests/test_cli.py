@@ -238,7 +238,9 @@ def test_explain() -> None:
     result = run("explain", "requirements.repository_analyzable")
     assert "why:" in result.stdout and "fix:" in result.stdout
     result = run("explain", "security.owasp_top10_addressed")
-    assert "planned" in result.stdout
+    assert "OWASP Top 10 addressed" in result.stdout and "planned" not in result.stdout
+    result = run("explain", "GK3801")
+    assert "CWE-89" in result.stdout and "A03:2021 - Injection" in result.stdout
     result = run("explain", "GK106")
     assert "route-not-in-spec" in result.stdout and "operational_routes" in result.stdout
     assert run("explain", "nope").exit_code == 2
@@ -281,6 +283,11 @@ def test_no_color_env_and_quiet(example: Path, monkeypatch: pytest.MonkeyPatch) 
 def test_explain_engine_rule() -> None:
     result = run("explain", "B602")
     assert result.exit_code == 0 and "GK3602" in result.stdout
+    result = run("explain", "gk-js-hardcoded-secret")
+    assert result.exit_code == 0 and "GK3901" in result.stdout
+    # the rule's own text, read from its YAML file
+    assert "what: A credential is hard-coded" in result.stdout
+    assert "cwe: CWE-798" in result.stdout and "A07:2021" in result.stdout
 
 
 def test_exit_zero_does_not_hide_an_incomplete_audit(example: Path) -> None:

@@ -21,7 +21,7 @@ from gatekeeper.model import (
     Status,
     Unanalyzed,
 )
-from gatekeeper.phases import requirements, validation
+from gatekeeper.phases import owasp, requirements, validation
 from gatekeeper.phases.base import Context
 from gatekeeper.repo import LinkEntry, RepoIndex
 
@@ -218,8 +218,12 @@ def test_scan_passes_with_only_low_findings(tmp_path: Path) -> None:
     ctx = make_ctx(tmp_path, engine_runs=(OK_RUN,), engine_findings=(engine_finding(Severity.LOW),))
     out = check(validation.security_scan_finds_nothing_open, ctx)
     assert out.status is Status.PASS
-    assert out.findings[0].snippet == "import os"  # read by gatekeeper, not the engine
     assert "bandit 1.9.4 scanned 1 of 1 files" in out.evidence[0].what
+    # the findings are listed once, under phase 3's OWASP criterion
+    assert out.findings == ()
+    listed = check(owasp.owasp_top10_is_addressed, ctx)
+    assert listed.status is Status.PASS
+    assert listed.findings[0].snippet == "import os"  # read by gatekeeper, not the engine
 
 
 def test_scan_fails_on_high(tmp_path: Path) -> None:
@@ -235,8 +239,10 @@ def test_scan_suppressed_with_reason_passes(tmp_path: Path) -> None:
         tmp_path, engine_runs=(OK_RUN,), engine_findings=(engine_finding(Severity.HIGH),)
     )
     out = check(validation.security_scan_finds_nothing_open, ctx)
-    assert out.status is Status.PASS
-    assert out.findings[0].suppression is not None
+    assert out.status is Status.PASS and "1 suppressed" in out.message
+    listed = check(owasp.owasp_top10_is_addressed, ctx)
+    assert listed.status is Status.PASS
+    assert listed.findings[0].suppression is not None
 
 
 def test_scan_errors_when_an_engine_failed_or_a_file_was_not_scanned(tmp_path: Path) -> None:

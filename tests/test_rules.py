@@ -50,7 +50,9 @@ def test_rule_is_well_formed(path: Path) -> None:
 def test_security_rule_names_its_weakness(path: Path) -> None:
     meta = load(path)["metadata"]
     assert re.match(r"CWE-\d+: \S", meta["cwe"])
-    assert meta["owasp"] and all(re.match(r"A\d\d:2021 - \S", o) for o in meta["owasp"])
+    owasp = meta["owasp"]
+    assert all(re.match(r"(?:A\d\d:2021|API\d+:2023) - \S", o) for o in owasp), owasp
+    assert any(o.startswith("A") and ":2021" in o for o in owasp), "no OWASP Top 10 2021 entry"
     assert meta["confidence"] in CONFIDENCE
     assert meta["category"] == "security"
 

@@ -120,6 +120,56 @@ TEST_FIXTURE_RULES = frozenset(
     {"GK3105", "GK3106", "GK3107", "GK3108", "GK3311", "GK3901", "GK3902", "GK3903", "GK3904"}
 )
 
+_A01 = "A01:2021 - Broken Access Control"
+_A02 = "A02:2021 - Cryptographic Failures"
+_A03 = "A03:2021 - Injection"
+_A04 = "A04:2021 - Insecure Design"
+_A05 = "A05:2021 - Security Misconfiguration"
+_A07 = "A07:2021 - Identification and Authentication Failures"
+_A08 = "A08:2021 - Software and Data Integrity Failures"
+_A10 = "A10:2021 - Server-Side Request Forgery"
+_API2 = "API2:2023 - Broken Authentication"
+_API4 = "API4:2023 - Unrestricted Resource Consumption"
+_API7 = "API7:2023 - Server Side Request Forgery"
+_API8 = "API8:2023 - Security Misconfiguration"
+
+# bandit reports a CWE per issue; these are the OWASP Top 10 2021 and API Security Top 10
+# 2023 categories each of those CWEs belongs to. A CWE missing here gets no category.
+CWE_OWASP: dict[int, tuple[str, ...]] = {
+    20: (_A03, _API8),
+    22: (_A01, _API8),
+    78: (_A03, _API8),
+    79: (_A03, _API8),
+    88: (_A03, _API8),
+    89: (_A03, _API8),
+    94: (_A03, _API8),
+    95: (_A03, _API8),
+    155: (_A03, _API8),
+    259: (_A07, _API2),
+    295: (_A07, _API8),
+    319: (_A02, _API8),
+    326: (_A02, _API2),
+    327: (_A02, _API2),
+    328: (_A02, _API2),
+    330: (_A02, _API2),
+    338: (_A02, _API2),
+    377: (_A01, _API8),
+    400: (_A04, _API4),
+    502: (_A08, _API8),
+    605: (_A05, _API8),
+    611: (_A05, _API8),
+    703: (_A04, _API8),
+    732: (_A01, _API8),
+    798: (_A07, _API2),
+    918: (_A10, _API7),
+    1333: (_A03, _API4),
+}
+
+
+def owasp_for_cwe(number: int | None) -> tuple[str, ...]:
+    return CWE_OWASP.get(number, ()) if number else ()
+
+
 UNMAPPED_BANDIT = "GK3999"
 UNMAPPED_SEMGREP = "GK3998"
 

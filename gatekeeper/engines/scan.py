@@ -25,8 +25,8 @@ from gatekeeper.phases.base import Rule, make_finding
 from gatekeeper.repo import RepoIndex
 from gatekeeper.stack import is_test_path
 
-CRITERION = "validation.security_scan_passed"
-PHASE = "validation"
+CRITERION = "security.owasp_top10_addressed"
+PHASE = "security"
 BANDIT_LANGUAGES = frozenset({"python"})
 SEMGREP_LANGUAGES = frozenset({"javascript", "typescript", "go", "java"})
 
@@ -93,6 +93,7 @@ def bandit_findings(run: bandit.BanditRun) -> list[Finding]:
             issue.text,
             "",
             cwe=_cwe(issue.cwe),
+            owasp=rulemap.owasp_for_cwe(issue.cwe),
         )
         out.append(
             make_finding(

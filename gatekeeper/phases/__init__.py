@@ -6,6 +6,7 @@ from gatekeeper.phases import (
     api_design,
     database,
     observability,
+    owasp,
     requirements,
     scalability,
     security,
@@ -30,6 +31,7 @@ CORE_RULES: tuple[Rule, ...] = (
     + api_design.RULES
     + database.RULES
     + security.RULES
+    + owasp.RULES
     + scalability.RULES
     + testing.RULES
     + observability.RULES

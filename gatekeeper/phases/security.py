@@ -10,6 +10,7 @@ import re
 
 from gatekeeper import config as cfg
 from gatekeeper.model import Confidence, Evidence, Finding, Location, Severity, Status
+from gatekeeper.phases import owasp
 from gatekeeper.phases.api_design import api_inventory
 from gatekeeper.phases.base import (
     Context,
@@ -20,7 +21,6 @@ from gatekeeper.phases.base import (
     criterion,
     make_finding,
     outcome_from_findings,
-    planned,
 )
 from gatekeeper.routes import auth
 from gatekeeper.routes.auth import Auth, RouteAuth
@@ -426,12 +426,7 @@ PHASE = Phase(
         an_authentication_mechanism_is_implemented,
         every_route_that_changes_data_checks_the_caller,
         request_bodies_are_validated,
-        planned(
-            "security.owasp_top10_addressed",
-            "OWASP Top 10 addressed",
-            "issue 9",
-            consumes=(Fact.STACK,),
-        ),
+        owasp.owasp_top10_is_addressed,
     ),
     consumes=(Fact.STACK, Fact.ROUTES),
 )
