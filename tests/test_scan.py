@@ -95,3 +95,13 @@ def test_run_all_scans_each_language_with_its_engine(tmp_path: Path) -> None:
     assert [r.engine for r in out.runs] == ["bandit", "semgrep"]
     assert all(r.ok and r.files_scanned == r.files_expected == 1 for r in out.runs)
     assert {f.rule_id for f in out.findings} >= {"GK3602", "GK3901"}
+
+
+def test_weak_hashes_outside_passwords_are_low() -> None:
+    issue = BanditIssue(
+        "B324", "hashlib", "app/models.py", 141, 9, 40, "HIGH", "HIGH", 327, "weak MD5", (141,)
+    )
+    run = BanditRun("1.9.4", (issue,), frozenset({"app/models.py"}), (), True)
+    [f] = scan.bandit_findings(run)
+    assert f.rule_id == "GK3324" and f.severity is Severity.LOW
+    assert f.owasp == ("A02:2021 - Cryptographic Failures", "API2:2023 - Broken Authentication")

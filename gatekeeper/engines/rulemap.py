@@ -170,6 +170,9 @@ def owasp_for_cwe(number: int | None) -> tuple[str, ...]:
     return CWE_OWASP.get(number, ()) if number else ()
 
 
+# bandit's weak-hash tests (md5, sha1 anywhere): reported at low; see engines/scan.py.
+WEAK_HASH_TESTS = frozenset({"B303", "B324"})
+
 UNMAPPED_BANDIT = "GK3999"
 UNMAPPED_SEMGREP = "GK3998"
 

@@ -84,11 +84,16 @@ def bandit_findings(run: bandit.BanditRun) -> list[Finding]:
         if issue.test_id == "B101" and is_test_path(issue.path):
             continue
         rule_id, name = rulemap.bandit_rule(issue.test_id, issue.test_name)
+        severity = _BANDIT_LEVEL.get(issue.severity.upper(), Severity.MEDIUM)
+        if issue.test_id in rulemap.WEAK_HASH_TESTS:
+            # md5/sha1 for checksums, cache keys and Gravatar URLs is not a weakness; a
+            # password hashed that way is gatekeeper's own GK3815, at high, on the same line.
+            severity = min(severity, Severity.LOW, key=lambda s: s.rank)
         rule = Rule(
             rule_id,
             name,
             CRITERION,
-            _BANDIT_LEVEL.get(issue.severity.upper(), Severity.MEDIUM),
+            severity,
             _BANDIT_CONFIDENCE.get(issue.confidence.upper(), Confidence.MEDIUM),
             issue.text,
             "",

@@ -831,6 +831,35 @@ def _code_limits(ctx: Context, svc: ServiceApi) -> list[Evidence]:
     return found
 
 
+def limits_every_route(ctx: Context, svc: ServiceApi) -> list[Evidence]:
+    """Rate limits that apply to every route of the service: an app-level limiter or
+    middleware, a gateway limit in the repository, or a declared delegation to a file that
+    exists. (An imported limiter library alone says nothing about a given route.)"""
+    found = [
+        Evidence(hook.file, hook.line, f"{hook.kind} {hook.name}")
+        for hook in svc.hooks
+        if hook.kind == "rate_limit"
+        or (hook.kind == "middleware" and _LIMITER_NAME.search(hook.name))
+    ]
+    target = ctx.config.rate_limiting_delegated_to
+    if target is not None and ctx.index.get(target) is not None:
+        found.append(Evidence(target, 1, "rate limiting delegated to this document"))
+
+    def gateway() -> list[Evidence]:
+        scratch = _Tally()
+        _gateway_limits(ctx, scratch)
+        return scratch.evidence
+
+    return found + ctx.cached("gateway_rate_limits", gateway)
+
+
+def route_limiter(route: Route) -> str | None:
+    """The limiter decorator or dependency on the route itself, if any."""
+    return next(
+        (n for n in (*route.decorators, *route.dependencies) if _LIMITER_NAME.search(n)), None
+    )
+
+
 def _spec_limits(svc: ServiceApi) -> list[Evidence]:
     return [
         Evidence(op.file, op.line, f"{_op_name(op)} documents {', '.join(op.rate_limit)}")

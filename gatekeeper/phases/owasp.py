@@ -15,15 +15,25 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from gatekeeper.engines.scan import BANDIT_LANGUAGES, SEMGREP_LANGUAGES
 from gatekeeper.errors import GatekeeperError
+from gatekeeper.extract.imports import FileImports
 from gatekeeper.extract.pysecurity import SecurityHits
 from gatekeeper.model import Confidence, Evidence, Finding, Location, Severity, Status
-from gatekeeper.phases.base import Context, Fact, Outcome, Rule, criterion, make_finding
+from gatekeeper.phases.api_design import api_inventory, limits_every_route, route_limiter
+from gatekeeper.phases.base import (
+    Context,
+    Fact,
+    Outcome,
+    Rule,
+    criterion,
+    first_matching_lines,
+    make_finding,
+)
 from gatekeeper.stack import is_test_path
 
 CRITERION = "security.owasp_top10_addressed"
-SCANNED_LANGUAGES = BANDIT_LANGUAGES | SEMGREP_LANGUAGES
+# bandit reads Python; the semgrep rules read the rest (engines/scan.py).
+SCANNED_LANGUAGES = frozenset({"python", "javascript", "typescript", "go", "java"})
 PHASE_ID = "security"
 
 A01 = "A01:2021 - Broken Access Control"
@@ -398,7 +408,60 @@ COMMITTED_KEY = _rule(
     A02,
     API2,
 )
-RULES: tuple[Rule, ...] = (*PYTHON_RULES.values(), COMMITTED_ENV, COMMITTED_KEY)
+LOGIN_UNLIMITED = _rule(
+    "GK3829",
+    "login-without-brute-force-protection",
+    M,
+    MC,
+    "A login route has no rate limit or lockout: passwords can be guessed as fast as the "
+    "server answers (credential stuffing).",
+    "Limit the login route per client and per account (slowapi/Flask-Limiter "
+    "decorator, express-rate-limit on the route, django-axes, a gateway limit) or lock out "
+    "after repeated failures.",
+    "CWE-307",
+    A07,
+    API2,
+)
+NO_SECURITY_HEADERS = _rule(
+    "GK3830",
+    "no-security-headers",
+    L,
+    MC,
+    "No security response headers are configured (HSTS, X-Content-Type-Options, "
+    "Content-Security-Policy, X-Frame-Options): browsers get no protection against "
+    "downgrade, sniffing and framing.",
+    "Add a headers middleware (helmet, flask-talisman, Django SecurityMiddleware, "
+    "unrolled/secure, Spring Security's defaults) or set the headers at the proxy.",
+    "CWE-693",
+    A05,
+    API8,
+)
+RULES: tuple[Rule, ...] = (
+    *PYTHON_RULES.values(),
+    COMMITTED_ENV,
+    COMMITTED_KEY,
+    LOGIN_UNLIMITED,
+    NO_SECURITY_HEADERS,
+)
+
+_LOGIN_PATH = re.compile(
+    r"/(?:login|log-in|signin|sign-in|sign_in|sessions?|authenticate|auth/token|token|"
+    r"access-token|oauth/token|api-token-auth|jwt/create)/?$",
+    re.IGNORECASE,
+)
+_LOCKOUT_IMPORTS = (
+    "axes", "django_axes", "express-brute", "rate-limiter-flexible", "flask_limiter",
+)  # fmt: skip
+_HEADER_LIBRARIES = (
+    "helmet", "flask_talisman", "talisman", "secure", "django.middleware.security",
+    "github.com/unrolled/secure", "github.com/gin-contrib/secure", "@fastify/helmet",
+    "koa-helmet", "org.springframework.security",
+)  # fmt: skip
+_HEADER_NAMES = re.compile(
+    r"Strict-Transport-Security|Content-Security-Policy|X-Content-Type-Options|X-Frame-Options|"
+    r"SecurityMiddleware|helmet\(|Talisman\(|\.headers\(\)"
+)
+_HEADER_FILES = (".py", ".js", ".ts", ".mjs", ".go", ".java", ".kt", ".conf", ".yaml", ".yml")
 
 # Kinds test code holds on purpose (fake secrets, local addresses): low severity in tests.
 TEST_FIXTURE_RULES = frozenset(
@@ -503,12 +566,99 @@ def _committed_files(ctx: Context) -> list[Finding]:
     return out
 
 
+def _imports(ctx: Context, service_root: str) -> list[tuple[str, str, int]]:
+    """(module, path, line) of every import in the service's non-test files."""
+    out: list[tuple[str, str, int]] = []
+    prefix = "" if service_root in ("", ".") else service_root.rstrip("/") + "/"
+    for path, facts in sorted(ctx.file_facts.items()):
+        if is_test_path(path) or not path.startswith(prefix):
+            continue
+        for fact in facts.values():
+            if isinstance(fact, FileImports):
+                out.extend((imp.module, path, imp.line) for imp in fact.imports)
+    return out
+
+
+def _matches(module: str, libraries: Sequence[str]) -> bool:
+    return any(module == lib or module.startswith((lib + ".", lib + "/")) for lib in libraries)
+
+
+def _login_routes(ctx: Context) -> list[Finding]:
+    """POST login routes with no limiter on the route, none app-wide and no lockout library."""
+    out: list[Finding] = []
+    for svc in api_inventory(ctx).services:
+        logins = [
+            r for r in svc.routes if r.method in ("POST", "ANY") and _LOGIN_PATH.search(r.url_path)
+        ]
+        if not logins or limits_every_route(ctx, svc):
+            continue
+        if any(_matches(m, _LOCKOUT_IMPORTS) for m, _, _ in _imports(ctx, svc.service.root)):
+            continue
+        for route in logins:
+            if route_limiter(route) is None and not is_test_path(route.file):
+                out.append(
+                    make_finding(
+                        LOGIN_UNLIMITED,
+                        Location(route.file, route.line),
+                        f"{route.method} {route.url_path} ({route.handler}) has no rate limit",
+                        phase=PHASE_ID,
+                    )
+                )
+    return out
+
+
+def _security_headers(ctx: Context) -> tuple[list[Finding], list[Evidence]]:
+    return ctx.cached("security_headers", lambda: _find_security_headers(ctx))
+
+
+def _find_security_headers(ctx: Context) -> tuple[list[Finding], list[Evidence]]:
+    """Per web service: a headers library, middleware or header names set somewhere."""
+    findings: list[Finding] = []
+    evidence: list[Evidence] = []
+    written = ctx.cached(
+        "security_header_lines",
+        lambda: first_matching_lines(
+            ctx,
+            lambda p: p.endswith(_HEADER_FILES),
+            lambda _p, line: "sets security headers" if _HEADER_NAMES.search(line) else None,
+        ),
+    )
+    for svc in api_inventory(ctx).services:
+        if not (svc.frameworks or svc.routes):
+            continue
+        root = svc.service.root
+        prefix = "" if root in ("", ".") else root.rstrip("/") + "/"
+        seen = [
+            Evidence(path, line, f"imports {module}")
+            for module, path, line in _imports(ctx, root)
+            if _matches(module, _HEADER_LIBRARIES)
+        ][:1] or [e for e in written if e.path.startswith(prefix) or "/" not in e.path][:1]
+        if seen:
+            evidence.extend(seen)
+            continue
+        manifest = svc.service.manifests[0] if svc.service.manifests else root
+        findings.append(
+            make_finding(
+                NO_SECURITY_HEADERS,
+                Location(manifest, None),
+                f"service {svc.service.name}: no security headers middleware and no header set",
+                phase=PHASE_ID,
+            )
+        )
+    return findings, evidence
+
+
 def scan_findings(ctx: Context) -> list[Finding]:
     """Every security-scan finding once: a bandit finding on a line where one of gatekeeper's
     own Python checks already reports is left out (the same weakness, said twice)."""
 
     def build() -> list[Finding]:
-        own = _python_findings(ctx) + _committed_files(ctx)
+        own = (
+            _python_findings(ctx)
+            + _committed_files(ctx)
+            + _login_routes(ctx)
+            + _security_headers(ctx)[0]
+        )
         lines = {(f.location.path, f.location.line) for f in own}
         engines = [
             f
@@ -545,7 +695,7 @@ def _controls(ctx: Context) -> list[Evidence]:
     return seen
 
 
-@criterion(CRITERION, consumes=(Fact.STACK,))
+@criterion(CRITERION, consumes=(Fact.STACK, Fact.ROUTES))
 def owasp_top10_is_addressed(ctx: Context) -> Outcome:
     """OWASP Top 10 addressed.
 
@@ -588,7 +738,7 @@ def owasp_top10_is_addressed(ctx: Context) -> Outcome:
         evidence.append(
             Evidence(".", None, f"gatekeeper's Python checks read {python} Python file(s)")
         )
-    evidence += _controls(ctx) + _category_counts(findings)
+    evidence += _controls(ctx) + _security_headers(ctx)[1] + _category_counts(findings)
     threshold = ctx.config.severity_threshold
     final = ctx.finalize(findings)
     failing = [f for f in final if f.state == "open" and f.severity.rank >= threshold.rank]
