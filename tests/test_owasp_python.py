@@ -394,3 +394,36 @@ def test_security_headers_are_looked_for_per_service(tmp_path: Path) -> None:
     )
     report = api.audit(helmet, api.Options(engines=False, phases=("security",))).report
     assert not {f for f in own(report) if f[0] == "GK3830"}
+
+
+def test_newer_syntax_is_read_line_for_line_or_the_gate_errors(tmp_path: Path) -> None:
+    (tmp_path / "views.py").write_text(
+        "import subprocess\n\n@app.route('/run')\ndef run():\n"
+        "    try:\n        subprocess.call(request.args['c'], shell=True)\n"
+        "    except ValueError, TypeError:\n        pass\n"
+    )
+    report = api.audit(tmp_path, api.Options(engines=False, phases=("security",))).report
+    assert ("GK3802", "views.py", 6) in own(report)  # PEP 758 rewritten on the same line
+    (tmp_path / "newer.py").write_text('d = {"k": 1}\nx = f"{d["k"]}"\n')  # PEP 701 f-string
+    report = api.audit(tmp_path, api.Options(engines=False, phases=("security",))).report
+    fact = PYTHON.extract(ParsedFile("newer.py", "python", 'x = f"{d["k"]}"\n'))
+    assert isinstance(fact, SecurityHits) and "newer than the interpreter" in fact.unread
+    status, message = criterion(report, "security.owasp_top10_addressed")
+    assert status is Status.ERROR and "1 file(s) could not be scanned (newer.py" in message
+
+
+@pytest.mark.engines
+def test_bandit_reads_newer_syntax_through_a_rewritten_copy(tmp_path: Path) -> None:
+    (tmp_path / "tool.py").write_text(
+        "import subprocess\n\ntry:\n    subprocess.call(cmd, shell=True)\n"
+        "except ValueError, TypeError:\n    pass\n"
+    )
+    report = api.audit(tmp_path, api.Options(phases=("security",))).report
+    assert ("GK3602", "tool.py", 4) in {
+        (f.rule_id, f.location.path, f.location.line) for f in report.findings
+    }
+    assert not [u for u in report.unanalyzed if u.path == "tool.py"]
+    (tmp_path / "newer.py").write_text('d = {"k": 1}\nx = f"{d["k"]}"\n')
+    report = api.audit(tmp_path, api.Options(phases=("security",))).report
+    status, message = criterion(report, "security.owasp_top10_addressed")
+    assert status is Status.ERROR and "newer.py" in message

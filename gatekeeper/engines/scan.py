@@ -6,13 +6,15 @@ semgrep run's inventory rules (routes ...) become plain facts for the phases ins
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from gatekeeper import pysyntax
 from gatekeeper.engines import bandit, rulemap, semgrep
-from gatekeeper.errors import EngineError
+from gatekeeper.errors import EngineError, GatekeeperError
 from gatekeeper.model import (
     Confidence,
     EngineRun,
@@ -143,6 +145,47 @@ def semgrep_findings(run: semgrep.SemgrepRun) -> list[Finding]:
     return out
 
 
+def _newer_syntax_downleveled(
+    index: RepoIndex, run: bandit.BanditRun, *, timeout: float, jobs: int
+) -> bandit.BanditRun:
+    """bandit parses with the Python that runs gatekeeper; files it refused for newer syntax
+    (PEP 695 `type X =`, PEP 758 `except A, B:`) are checked again as a copy rewritten line
+    for line (pysyntax.downlevel) in a private temporary directory, so their findings keep
+    their real paths and lines. A file that still does not parse stays unanalyzed."""
+    refused = sorted(
+        {u.path for u in run.unanalyzed if u.engine == "bandit" and "syntax error" in u.reason}
+    )
+    if not refused:
+        return run
+    with tempfile.TemporaryDirectory(prefix="gatekeeper-bandit-") as tmp:
+        copies: list[str] = []
+        for path in refused:
+            try:
+                done = pysyntax.downlevel(index.read_text(path).text)
+            except (GatekeeperError, OSError, ValueError):
+                continue
+            if done is None:
+                continue
+            dest = Path(tmp, *path.split("/"))
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_text(done[0], encoding="utf-8")
+            copies.append(path)
+        if not copies:
+            return run
+        again = bandit.run_bandit(Path(tmp), copies, timeout=timeout, jobs=jobs)
+    return replace(
+        run,
+        issues=tuple(sorted((*run.issues, *again.issues), key=bandit.BanditIssue.sort_key)),
+        scanned=run.scanned | again.scanned,
+        unanalyzed=tuple(
+            sorted(
+                {u for u in run.unanalyzed if u.path not in again.scanned} | set(again.unanalyzed)
+            )
+        ),
+        ok=run.ok and again.ok,
+    )
+
+
 def run_all(
     root: Path,
     index: RepoIndex,
@@ -169,6 +212,7 @@ def run_all(
     def do_bandit() -> None:
         try:
             run = bandit.run_bandit(root, py_files, timeout=timeout, jobs=jobs)
+            run = _newer_syntax_downleveled(index, run, timeout=timeout, jobs=jobs)
         except EngineError as exc:
             runs.append(EngineRun("bandit", bandit.version(), False, len(py_files), 0, exc.detail))
         else:

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from gatekeeper import pysyntax
 from gatekeeper.extract.base import FunctionExtractor, ParsedFile
 from gatekeeper.extract.pyparse import dotted
 from gatekeeper.stack import is_test_path
@@ -195,12 +196,21 @@ class SecurityHits:
     path: str
     hits: tuple[Hit, ...]
     controls: tuple[Hit, ...] = ()  # security controls seen (password hashing, headers, CSRF)
+    unread: str = ""  # why the checks could not read the file (fail closed: the gate errors)
 
 
 def _extract(pf: ParsedFile) -> SecurityHits | None:
-    if pf.tree is None:
-        return None
-    scan = _Scan(pf)
+    tree = pf.tree
+    if tree is None:
+        done = pysyntax.downlevel(pf.text)
+        if done is None:
+            return SecurityHits(
+                pf.path,
+                (),
+                unread="uses Python syntax newer than the interpreter running gatekeeper",
+            )
+        tree = done[1]
+    scan = _Scan(pf, tree)
     scan.run()
     if not scan.hits and not scan.controls:
         return None
@@ -254,9 +264,9 @@ def _html_literal(node: ast.AST) -> bool:
 
 
 class _Scan:
-    def __init__(self, pf: ParsedFile) -> None:
+    def __init__(self, pf: ParsedFile, tree: ast.Module) -> None:
         self.pf = pf
-        self.tree = pf.tree
+        self.tree = tree
         self.hits: list[Hit] = []
         self.controls: list[Hit] = []
         self.random_names: set[str] = set()
@@ -278,7 +288,6 @@ class _Scan:
 
     def run(self) -> None:
         tree = self.tree
-        assert tree is not None
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 for alias in node.names:

@@ -29,6 +29,7 @@ from gatekeeper.phases.base import (
     first_matching_lines,
     make_finding,
 )
+from gatekeeper.repo import display_path, language_for
 from gatekeeper.stack import is_test_path
 
 CRITERION = "security.owasp_top10_addressed"
@@ -648,6 +649,43 @@ def _find_security_headers(ctx: Context) -> tuple[list[Finding], list[Evidence]]
     return findings, evidence
 
 
+SCAN_ENGINES = frozenset({"bandit", "semgrep"})
+_SOURCE_LANGUAGES = frozenset({*SCANNED_LANGUAGES, "kotlin"})
+
+
+def unscanned_files(ctx: Context) -> list[str]:
+    """Source files some part of the scan could not read: refused by bandit or semgrep,
+    unreadable for gatekeeper's own Python checks, or left out of the index itself (too large,
+    binary, a FIFO). A file no scanner read is not a clean file."""
+
+    def build() -> list[str]:
+        missed = {
+            u.path
+            for u in ctx.unanalyzed
+            if u.engine in SCAN_ENGINES
+            or (
+                u.engine == "index" and language_for(u.path.rsplit("/", 1)[-1]) in _SOURCE_LANGUAGES
+            )
+        }
+        for path, facts in ctx.file_facts.items():
+            fact = facts.get("security.python")
+            if isinstance(fact, SecurityHits) and fact.unread:
+                missed.add(path)
+        return sorted(missed)
+
+    return ctx.cached("unscanned_files", build)
+
+
+def unscanned_message(missed: Sequence[str]) -> str:
+    shown = ", ".join(display_path(p) for p in missed[:5])
+    more = f" and {len(missed) - 5} more" if len(missed) > 5 else ""
+    return (
+        f"{len(missed)} file(s) could not be scanned ({shown}{more}; reasons in "
+        "unanalyzed[]); a file no scanner read is not a clean file. Fix or exclude them; "
+        "code written for a newer Python needs gatekeeper installed on that Python"
+    )
+
+
 def scan_findings(ctx: Context) -> list[Finding]:
     """Every security-scan finding once: a bandit finding on a line where one of gatekeeper's
     own Python checks already reports is left out (the same weakness, said twice)."""
@@ -708,6 +746,11 @@ def owasp_top10_is_addressed(ctx: Context) -> Outcome:
     (`# gatekeeper: ignore[GK3801] -- reason`).
     """
     findings = scan_findings(ctx)
+    missed = unscanned_files(ctx)
+    if missed:
+        return Outcome(
+            Status.ERROR, unscanned_message(missed), findings=tuple(ctx.finalize(findings))
+        )
     if not ctx.engines_enabled:
         return Outcome(
             Status.ERROR,

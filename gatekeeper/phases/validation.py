@@ -17,7 +17,7 @@ from gatekeeper.phases.base import (
     make_finding,
     outcome_from_findings,
 )
-from gatekeeper.repo import display_path, language_for
+from gatekeeper.repo import display_path
 
 PHASE_ID = "validation"
 SCAN_ENGINES = frozenset({"bandit", "semgrep"})
@@ -85,25 +85,9 @@ def security_scan_finds_nothing_open(ctx: Context) -> Outcome:
         )
     if not ctx.engine_runs:
         return Outcome(Status.ERROR, "no source file to scan was found")
-    # Files a scanner refused, and source files the index itself could not read (too large,
-    # binary, a FIFO): neither was scanned.
-    missed = sorted(
-        {
-            u.path
-            for u in ctx.unanalyzed
-            if u.engine in SCAN_ENGINES
-            or (u.engine == "index" and language_for(u.path.rsplit("/", 1)[-1]) in SOURCE_LANGUAGES)
-        }
-    )
+    missed = owasp.unscanned_files(ctx)
     if missed:
-        shown = ", ".join(display_path(p) for p in missed[:5])
-        more = f" and {len(missed) - 5} more" if len(missed) > 5 else ""
-        return Outcome(
-            Status.ERROR,
-            f"{len(missed)} file(s) could not be scanned ({shown}{more}; reasons in "
-            "unanalyzed[]); a file no scanner read is not a clean file. Fix or exclude them; "
-            "code written for a newer Python needs gatekeeper installed on that Python",
-        )
+        return Outcome(Status.ERROR, owasp.unscanned_message(missed))
     evidence = tuple(
         Evidence(
             ".",

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import ast
 import re
-import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from gatekeeper import pysyntax
 from gatekeeper.routes.model import HTTP_METHODS
 from gatekeeper.routes.pyfacts import (
     AIOHTTP_APP,
@@ -73,14 +73,6 @@ _MARKERS = re.compile(
 )
 _NEWLINE = re.compile(r"\r\n?|\n")
 _ERROR_DECORATORS = frozenset({"errorhandler", "app_errorhandler", "exception_handler"})
-# Newer syntax the 3.11 parser refuses, rewritten on the same line so it can read the rest of
-# the file: PEP 695 `type X = ...` (3.12, common for FastAPI dependency aliases) becomes a plain
-# assignment, PEP 758 `except A, B:` (3.14) gets its parentheses back.
-_TYPE_ALIAS = re.compile(r"(?m)^([ \t]{0,40})type[ \t]+([A-Za-z_]\w{0,80})[ \t]*=")
-_BARE_EXCEPT_TUPLE = re.compile(
-    r"(?m)^([ \t]{0,40}except\*?[ \t]+)([^():\n]{1,200},[^():\n]{1,200}):"
-)
-
 _VERBS = tuple(method.lower() for method in HTTP_METHODS)
 _HTTP = frozenset(HTTP_METHODS)
 
@@ -284,16 +276,9 @@ def _extract(pf: ParsedFile) -> PyRouteDecls | None:
 
 
 def _without_type_aliases(text: str) -> ast.Module | None:
-    """The file parsed after the rewrites above (lines unchanged), or None."""
-    rewritten = _BARE_EXCEPT_TUPLE.sub(r"\1(\2):", _TYPE_ALIAS.sub(r"\1\2 =", text))
-    if rewritten == text:
-        return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ast.parse(rewritten)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+    """The file parsed after pysyntax.downlevel's same-line rewrites, or None."""
+    done = pysyntax.downlevel(text)
+    return done[1] if done is not None else None
 
 
 def _settings_only(pf: ParsedFile) -> PyRouteDecls | None:
