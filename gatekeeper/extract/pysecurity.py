@@ -388,6 +388,13 @@ class _Scan:
         self._fast_password_hash(call, name)
         self._hardcoded_address(call, name)
         self._control_calls(call, name, last)
+        for k in call.keywords:
+            if (
+                k.arg == "autoescape"
+                and isinstance(k.value, ast.Constant)
+                and k.value.value is False
+            ):
+                self.hit(call, "autoescape-disabled", f"{name}(autoescape=False)")
 
     def _is_jwt_call(self, name: str, last: str) -> bool:
         head = name.rsplit(".", 1)[0] if "." in name else ""
@@ -528,6 +535,11 @@ class _Scan:
     def _plaintext_compare(self, node: ast.Compare) -> None:
         if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
             return
+        for side in (node.left, node.comparators[0]):
+            key = _client_claim(side)
+            if key is not None:
+                self.hit(node, "client-controlled-authorization", f"{_short(side)} decides {key}")
+                return
         left, right = node.left, node.comparators[0]
         for stored, other in ((left, right), (right, left)):
             if not _stored_password(stored):
@@ -905,6 +917,27 @@ def _fixed_prefix(node: ast.AST, constants: dict[str, str]) -> bool:
     if text.startswith("/") and not text.startswith("//"):
         return True
     return bool(re.match(r"^[a-z][a-z0-9+.-]*://[^/{}]+/", text, re.I))
+
+
+_PRIVILEGE_KEY = re.compile(r"(?i)admin|role|superuser|staff|privilege|is_auth|authori[sz]ed|level")
+_CLIENT_STORES = frozenset({"COOKIES", "cookies", "headers", "META"})
+
+
+def _client_claim(node: ast.AST) -> str | None:
+    """`request.COOKIES.get("admin")`, `request.cookies["role"]`: a privilege read from what
+    the client sends, returned as the key's name."""
+    store: ast.AST | None = None
+    key: str | None = None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+        if node.func.attr == "get":
+            store, key = node.func.value, _const_str(node.args[0])
+    elif isinstance(node, ast.Subscript):
+        store, key = node.value, _const_str(node.slice)
+    if not isinstance(store, ast.Attribute) or store.attr not in _CLIENT_STORES:
+        return None
+    if dotted(store.value) not in _REQUEST_NAMES or key is None:
+        return None
+    return key if _PRIVILEGE_KEY.search(key) else None
 
 
 def _is_true(node: ast.AST | None) -> bool:

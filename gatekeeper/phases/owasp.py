@@ -384,6 +384,32 @@ PYTHON_RULES: dict[str, Rule] = {
         A07,
         API2,
     ),
+    "autoescape-disabled": _rule(
+        "GK3831",
+        "py-autoescape-disabled",
+        H,
+        HC,
+        "A template engine is set up with autoescaping off: every variable a template prints "
+        "is raw HTML, so any user text in a page is cross-site scripting.",
+        "Keep autoescape on (select_autoescape(), the framework default) and mark the few "
+        "trusted fragments safe one by one.",
+        "CWE-79",
+        A03,
+        API8,
+    ),
+    "client-controlled-authorization": _rule(
+        "GK3832",
+        "py-client-controlled-authorization",
+        H,
+        MC,
+        "A privilege is decided from a cookie or header the client sends (admin=1, role=...): "
+        "anyone can set it.",
+        "Keep roles on the server (the session or the user record) or in a signed token "
+        "that is verified.",
+        "CWE-565",
+        A01,
+        "API5:2023 - Broken Function Level Authorization",
+    ),
 }
 
 COMMITTED_ENV = _rule(
@@ -408,6 +434,18 @@ COMMITTED_KEY = _rule(
     "CWE-321",
     A02,
     API2,
+)
+UNESCAPED_TEMPLATE = _rule(
+    "GK3833",
+    "template-unescaped-output",
+    L,
+    LC,
+    "A template prints a value without escaping (|safe, autoescape off, th:utext, EJS <%- %>, "
+    "Handlebars {{{ }}}): if the value can hold user text, it is cross-site scripting.",
+    "Print it escaped; keep raw output for HTML your code produced and sanitized.",
+    "CWE-79",
+    A03,
+    API8,
 )
 LOGIN_UNLIMITED = _rule(
     "GK3829",
@@ -441,6 +479,7 @@ RULES: tuple[Rule, ...] = (
     *PYTHON_RULES.values(),
     COMMITTED_ENV,
     COMMITTED_KEY,
+    UNESCAPED_TEMPLATE,
     LOGIN_UNLIMITED,
     NO_SECURITY_HEADERS,
 )
@@ -686,6 +725,44 @@ def unscanned_message(missed: Sequence[str]) -> str:
     )
 
 
+_TEMPLATE_FILES = (".html", ".htm", ".jinja", ".jinja2", ".j2", ".ejs", ".hbs", ".handlebars")
+_UNESCAPED = (
+    (re.compile(r"\{\{[^}]*\|\s*safe\b[^}]*\}\}"), "|safe"),
+    (re.compile(r"\{%-?\s*autoescape\s+(?:off|false)\b"), "autoescape off"),
+    (re.compile(r"\bth:utext\s*="), "th:utext"),
+    (re.compile(r"<%-\s*(?!include\b)[\w.$\[\]'\"]+\s*-?%>"), "EJS <%- %>"),
+    (re.compile(r"\{\{\{\s*(?![>#/])[\w.]+\s*\}\}\}"), "Handlebars {{{ }}}"),
+)
+
+
+def _unescaped_templates(ctx: Context) -> list[Finding]:
+    def match(_path: str, line: str) -> str | None:
+        return next((what for pattern, what in _UNESCAPED if pattern.search(line)), None)
+
+    found: list[Finding] = []
+    for entry in ctx.index.files:
+        if not entry.path.lower().endswith(_TEMPLATE_FILES) or is_test_path(entry.path):
+            continue
+        if entry.size > MAX_FILE_BYTES:
+            continue
+        try:
+            text = ctx.index.read_text(entry.path).text
+        except (GatekeeperError, OSError, ValueError):
+            continue
+        for number, line in enumerate(text.splitlines()[:5000], 1):
+            what = match(entry.path, line[:2000])
+            if what is not None:
+                found.append(
+                    make_finding(
+                        UNESCAPED_TEMPLATE,
+                        Location(entry.path, number),
+                        f"the template prints a value unescaped ({what})",
+                        phase=PHASE_ID,
+                    )
+                )
+    return found
+
+
 def scan_findings(ctx: Context) -> list[Finding]:
     """Every security-scan finding once: a bandit finding on a line where one of gatekeeper's
     own Python checks already reports is left out (the same weakness, said twice)."""
@@ -694,6 +771,7 @@ def scan_findings(ctx: Context) -> list[Finding]:
         own = (
             _python_findings(ctx)
             + _committed_files(ctx)
+            + _unescaped_templates(ctx)
             + _login_routes(ctx)
             + _security_headers(ctx)[0]
         )
