@@ -430,3 +430,25 @@ def test_bandit_reads_newer_syntax_through_a_rewritten_copy(tmp_path: Path) -> N
     report = api.audit(tmp_path, api.Options(phases=("security",))).report
     status, message = criterion(report, "security.owasp_top10_addressed")
     assert status is Status.ERROR and "newer.py" in message
+
+
+def test_privileges_from_cookies_and_headers() -> None:
+    source = """
+def lab(request):
+    agent = request.headers["User-Agent"]
+    if agent == "lab_admin":
+        pass
+    cookie = request.COOKIES.get("session_info")
+    if cookie.split("|")[0] == "admin":
+        pass
+    if request.cookies["role"] != "staff":
+        pass
+    theme = request.COOKIES.get("theme")
+    if theme == "dark" or request.args.get("role") == "admin":
+        pass
+"""
+    assert hits(source) == {
+        (3, "client-controlled-authorization"),
+        (6, "client-controlled-authorization"),
+        (8, "client-controlled-authorization"),
+    }

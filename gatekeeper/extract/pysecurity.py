@@ -728,8 +728,11 @@ class _Taint:
     def _statement(self, stmt: ast.stmt) -> None:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return  # checked on its own
-        for call in _calls_in(stmt):
-            self._sinks(call)
+        for node in _calls_in(stmt):
+            if isinstance(node, ast.Call):
+                self._sinks(node)
+            else:
+                self._privilege_compare(node)
         if isinstance(stmt, ast.Return) and stmt.value is not None and self.is_route:
             self._returned_html(stmt.value)
         if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
@@ -844,6 +847,21 @@ class _Taint:
             ):
                 scan.hit(call, "nosql-injection", f"{name}() runs $where built from {src}")
 
+    def _privilege_compare(self, node: ast.Compare) -> None:
+        """A value from the client's cookies or headers compared with a role name
+        (`user_agent == "pygoat_admin"`, `cookie.split("|")[0] == "admin"`)."""
+        if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
+            return
+        left, right = node.left, node.comparators[0]
+        for value, other in ((left, right), (right, left)):
+            role = _const_str(other)
+            if role is None or not _PRIVILEGE_KEY.search(role) or _client_claim(value):
+                continue
+            src = self.source(value)
+            if src and src.rsplit(".", 1)[-1] in _CLIENT_STORES:
+                self.scan.hit(node, "client-controlled-authorization", f"{src} == {role!r}")
+                return
+
     def _is_http_call(self, name: str, last: str) -> bool:
         head = name.split(".")[0]
         return (
@@ -857,8 +875,8 @@ class _Taint:
             self.scan.hit(value, "xss", f"the handler returns HTML built from {src}")
 
 
-def _calls_in(stmt: ast.stmt) -> Iterator[ast.Call]:
-    """Calls in the statement itself, not in the bodies of nested blocks or functions."""
+def _calls_in(stmt: ast.stmt) -> Iterator[ast.Call | ast.Compare]:
+    """Calls and comparisons in the statement itself, not in nested blocks or functions."""
     stack: list[ast.AST] = []
     for field, value in ast.iter_fields(stmt):
         if field in ("body", "orelse", "finalbody", "handlers", "cases", "decorator_list"):
@@ -871,7 +889,7 @@ def _calls_in(stmt: ast.stmt) -> Iterator[ast.Call]:
         node = stack.pop()
         if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
-        if isinstance(node, ast.Call):
+        if isinstance(node, (ast.Call, ast.Compare)):
             yield node
         stack.extend(ast.iter_child_nodes(node))
 
