@@ -53,6 +53,7 @@ def test_security_rule_names_its_weakness(path: Path) -> None:
     owasp = meta["owasp"]
     assert all(re.match(r"(?:A\d\d:2021|API\d+:2023) - \S", o) for o in owasp), owasp
     assert any(o.startswith("A") and ":2021" in o for o in owasp), "no OWASP Top 10 2021 entry"
+    assert any(o.startswith("API") for o in owasp), "no OWASP API Security Top 10 2023 entry"
     assert meta["confidence"] in CONFIDENCE
     assert meta["category"] == "security"
 
