@@ -305,3 +305,33 @@ def test_a_failed_security_gate_comes_with_an_ordered_plan(tmp_path: Path) -> No
 def test_no_plan_when_security_passes(tmp_path: Path) -> None:
     report = api.audit(copy("example", tmp_path), api.Options(engines=False)).report
     assert report.remediation.status.value == "not_needed" and report.remediation.plan == ()
+
+
+def test_routes_mounted_only_in_development_are_reported_at_low(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("fastapi==0.110.0\n")
+    (tmp_path / "main.py").write_text(
+        "from fastapi import APIRouter, FastAPI\n"
+        "from config import settings\n"
+        "app = FastAPI()\n"
+        "private = APIRouter(prefix='/private')\n"
+        "public = APIRouter(prefix='/public')\n"
+        "@private.post('/users')\n"
+        "def make_user(body: UserIn):\n    return {}\n"
+        "@public.post('/notes')\n"
+        "def make_note(body: NoteIn):\n    return {}\n"
+        "app.include_router(public)\n"
+        "if settings.ENVIRONMENT == 'local':\n"
+        "    app.include_router(private)\n"
+    )
+    report = api.audit(tmp_path, api.Options(engines=False, phases=("security",))).report
+    found = {
+        (f.rule_id, f.location.line or 0): (f.severity.value, f.message)
+        for f in report.findings
+        if f.rule_id == "GK311"
+    }
+    severity, message = found[("GK311", 6)]
+    assert severity == "low"
+    assert message.endswith("mounted only when settings.ENVIRONMENT == 'local' (main.py:14)")
+    assert found[("GK311", 9)][0] == "high"  # always served: full severity
+    routes = {r.url_path: r.mounts for r in report.routes}
+    assert routes["/private/users"][0].endswith("only when settings.ENVIRONMENT == 'local'")

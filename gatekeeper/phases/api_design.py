@@ -1108,7 +1108,11 @@ def _row(route: Route, service: str, in_spec: bool | None) -> RouteRow:
         framework=route.framework,
         service=service,
         in_spec=in_spec,
-        mounts=tuple(f"{m.file}:{m.line} {m.prefix or '/'} ({m.how})" for m in route.mounts),
+        mounts=tuple(
+            f"{m.file}:{m.line} {m.prefix or '/'} ({m.how})"
+            + (f" only when {m.condition}" if m.condition else "")
+            for m in route.mounts
+        ),
     )
 
 

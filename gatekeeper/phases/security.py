@@ -7,6 +7,7 @@ checking the caller, and not declared public, is a finding.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from gatekeeper import config as cfg
 from gatekeeper.model import Confidence, Evidence, Finding, Location, Severity, Status
@@ -22,6 +23,7 @@ from gatekeeper.phases.base import (
     make_finding,
     outcome_from_findings,
 )
+from gatekeeper.repo import display_path
 from gatekeeper.routes import auth
 from gatekeeper.routes.auth import Auth, RouteAuth
 from gatekeeper.routes.inventory import ServiceApi
@@ -184,6 +186,20 @@ def route_auth(ctx: Context) -> dict[str, list[RouteAuth]]:
     return ctx.cached("route_auth", build)
 
 
+def _development_only(route: Route, finding: Finding) -> Finding:
+    """A route mounted only under a development condition is reported at low, saying so."""
+    condition = next((m.condition for m in route.mounts if m.condition), "")
+    if not condition:
+        return finding
+    where = next(m for m in route.mounts if m.condition)
+    return replace(
+        finding,
+        severity=Severity.LOW,
+        message=f"{finding.message}; mounted only when {condition} "
+        f"({display_path(where.file)}:{where.line})",
+    )
+
+
 def _finding(rule: Rule, path: str, line: int | None, message: str) -> Finding:
     return make_finding(rule, Location(path, line), message, phase=PHASE_ID)
 
@@ -300,21 +316,27 @@ def every_route_that_changes_data_checks_the_caller(ctx: Context) -> Outcome:
                 continue  # login, registration, token and recovery routes are public by nature
             if _SENSITIVE.search(route.url_path):
                 findings.append(
-                    _finding(
-                        SENSITIVE_ROUTE_WITHOUT_AUTH,
-                        route.file,
-                        route.line,
-                        f"{name} is an admin, debug or maintenance route and nothing checks the "
-                        "caller",
+                    _development_only(
+                        route,
+                        _finding(
+                            SENSITIVE_ROUTE_WITHOUT_AUTH,
+                            route.file,
+                            route.line,
+                            f"{name} is an admin, debug or maintenance route and nothing checks "
+                            "the caller",
+                        ),
                     )
                 )
             elif route.method in _MUTATING and not _unknown_methods(route):
                 findings.append(
-                    _finding(
-                        MUTATING_ROUTE_WITHOUT_AUTH,
-                        route.file,
-                        route.line,
-                        f"{name} changes data and nothing checks the caller",
+                    _development_only(
+                        route,
+                        _finding(
+                            MUTATING_ROUTE_WITHOUT_AUTH,
+                            route.file,
+                            route.line,
+                            f"{name} changes data and nothing checks the caller",
+                        ),
                     )
                 )
     if gaps and not findings:

@@ -22,6 +22,9 @@ class Mount:
     line: int
     prefix: str  # the path prefix this step adds, normalized ("" when it adds none)
     how: str  # "include_router", "register_blueprint", "include", "APIRouter(prefix=)" ...
+    # the test of an `if` the step runs under when that test selects a development or test
+    # environment (`settings.ENVIRONMENT == "local"`); "" for a step that always runs
+    condition: str = ""
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -190,6 +190,8 @@ class PyMount:
     line: int
     prefix: PyStr | None  # None when the call gives no prefix
     dependencies: tuple[str, ...] = ()
+    # the `if` test the call sits under when it only runs in development ("" otherwise)
+    condition: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -674,7 +674,7 @@ class _Resolver:
                 else:
                     raw = value
             prefix = normalize_path(raw, "openapi") if raw else ""
-            steps.append((raw, Mount(edge.file, decl.line, prefix, decl.how)))
+            steps.append((raw, Mount(edge.file, decl.line, prefix, decl.how, decl.condition)))
             deps.extend(decl.dependencies)
             overridden = decl.how == "register_blueprint" and decl.prefix is not None
             own(edge.child, overridden)

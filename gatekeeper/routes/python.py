@@ -73,6 +73,13 @@ _MARKERS = re.compile(
 )
 _NEWLINE = re.compile(r"\r\n?|\n")
 _ERROR_DECORATORS = frozenset({"errorhandler", "app_errorhandler", "exception_handler"})
+# An `if` whose test selects a development or test environment: what it mounts is not served
+# in production (`settings.ENVIRONMENT == "local"`, `app.debug`, `settings.DEBUG`).
+_DEV_ONLY = re.compile(
+    r"""(?:==|\bin\b)\s*[\[(]?\s*["'](?:local|dev|development|test|testing|debug)["']|"""
+    r"""\.(?:debug|DEBUG)\s*$|^(?:DEBUG|settings\.DEBUG|app\.debug)$"""
+)
+
 _VERBS = tuple(method.lower() for method in HTTP_METHODS)
 _HTTP = frozenset(HTTP_METHODS)
 
@@ -475,6 +482,7 @@ class _Collector:
         self.objects: list[PyObject] = []
         self.routes: list[PyRoute] = []
         self.mounts: list[PyMount] = []
+        self.dev_blocks: list[tuple[int, int, str]] = []  # (first, last line, if test)
         self.url_lists: list[PyUrlList] = []
         self.url_list_names: set[str] = set()
         self.registers: list[PyRegister] = []
@@ -619,6 +627,11 @@ class _Collector:
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             self._call(stmt.value, scope)
         else:
+            if isinstance(stmt, ast.If) and stmt.body:
+                test = self.text(stmt.test)
+                if _DEV_ONLY.search(test) and not isinstance(stmt.test, ast.UnaryOp):
+                    last = getattr(stmt.body[-1], "end_lineno", None) or stmt.body[-1].lineno
+                    self.dev_blocks.append((stmt.body[0].lineno, last, test))
             for field in ("body", "orelse", "finalbody"):
                 block = getattr(stmt, field, None)
                 if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
@@ -1611,8 +1624,13 @@ class _Collector:
             return
         prefix = None if prefix_node is None or _is_none(prefix_node) else self.pystr(prefix_node)
         deps = self._depends_list(_kw(call, "dependencies"))
+        condition = next(
+            (test for first, last, test in self.dev_blocks if first <= call.lineno <= last), ""
+        )
         if self.room(call.lineno):
-            self.mounts.append(PyMount(scope, owner, child, meth, call.lineno, prefix, deps))
+            self.mounts.append(
+                PyMount(scope, owner, child, meth, call.lineno, prefix, deps, condition)
+            )
 
     def _register(self, call: ast.Call, scope: str, owner: str) -> None:
         prefix_node, viewset_node = _arg(call, 0, "prefix"), _arg(call, 1, "viewset")
