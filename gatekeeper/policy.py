@@ -65,7 +65,9 @@ def _suppression_for(finding: Finding, line_text: str) -> Suppression | None:
             reason = _clean_reason(m.group("reason"))
             if reason:
                 return Suppression(SuppressionKind.INLINE, reason)
-    if "bandit" in finding.engines:
+    # `# nosec` is bandit's word; gatekeeper's own Python security checks (GK38nn) replace
+    # bandit's findings on their lines, so it suppresses those too.
+    if "bandit" in finding.engines or finding.rule_id.startswith("GK38"):
         m = _NOSEC.search(line_text)
         if m:
             reason = _clean_reason(re.sub(r"^\s*B\d{3}(?:\s*,\s*B\d{3})*", "", m.group("rest")))

@@ -452,3 +452,19 @@ def lab(request):
         (6, "client-controlled-authorization"),
         (8, "client-controlled-authorization"),
     }
+
+
+def test_nosec_with_a_reason_suppresses_gatekeepers_python_checks_too(tmp_path: Path) -> None:
+    (tmp_path / "views.py").write_text(
+        "@app.route('/run')\ndef run():\n"
+        "    os.system('ls ' + request.args['d'])  # nosec B605 -- d is checked by the proxy\n"
+        "    os.system('cat ' + request.args['f'])  # nosec\n"
+    )
+    report = api.audit(tmp_path, api.Options(engines=False, phases=("security",))).report
+    states = {
+        f.location.line: (f.state, f.suppression.reason if f.suppression else None)
+        for f in report.findings
+        if f.rule_id == "GK3802"
+    }
+    assert states[3][0] != "open" and states[3][1] == "d is checked by the proxy"
+    assert states[4] == ("open", None)  # no reason, no suppression
