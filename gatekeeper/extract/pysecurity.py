@@ -274,6 +274,7 @@ class _Scan:
         self.compared_literals: set[str] = set()
         self.docstrings: set[int] = set()
         self.constants: dict[str, str] = {}  # module-level NAME = "text"
+        self.in_tests = is_test_path(pf.path)
 
     def hit(self, node: ast.AST, check: str, detail: str) -> None:
         if len(self.hits) < MAX_HITS:
@@ -288,7 +289,8 @@ class _Scan:
 
     def run(self) -> None:
         tree = self.tree
-        for node in ast.walk(tree):
+        nodes = list(ast.walk(tree))  # walked once, read by every pass below
+        for node in nodes:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.name == "random":
@@ -316,7 +318,7 @@ class _Scan:
                     if isinstance(target, ast.Name):
                         self.constants[target.id] = text
         self._module_settings(tree)
-        for node in ast.walk(tree):
+        for node in nodes:
             if isinstance(node, ast.Call):
                 self._call_checks(node)
             elif isinstance(node, ast.Compare):
@@ -325,10 +327,24 @@ class _Scan:
                 self._string_checks(node)
             elif isinstance(node, (ast.Assign, ast.AnnAssign)):
                 self._assignment_checks(node)
-        for fn in ast.walk(tree):
-            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        lines = self.pf.text.splitlines()
+        for fn in nodes:
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            self._login_messages(fn)
+            if self._may_see_requests(fn, lines):
                 _Taint(self, fn).run()
-                self._login_messages(fn)
+
+    def _may_see_requests(
+        self, fn: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]
+    ) -> bool:
+        """Whether the taint pass can find anything: a route handler, a view, or a body that
+        names a request. Most functions (models, forms, helpers) are skipped unread."""
+        if any(_route_decorator(d) for d in fn.decorator_list):
+            return True
+        end = getattr(fn, "end_lineno", None) or fn.lineno
+        body = "\n".join(lines[fn.lineno - 1 : end])
+        return "req" in body
 
     def _note_docstring(self, node: ast.AST) -> None:
         body = getattr(node, "body", None)
@@ -500,7 +516,7 @@ class _Scan:
             self.hit(call, "weak-password-hash", f"{name}(<password>)")
 
     def _hardcoded_address(self, call: ast.Call, name: str) -> None:
-        if is_test_like(self.pf.path):
+        if self.in_tests:
             return
         last = name.rsplit(".", 1)[-1]
         outbound = (name.split(".")[0] in _HTTP_MODULES and last in _HTTP_VERBS) or name in _URLOPEN
@@ -566,7 +582,7 @@ class _Scan:
                 m
                 and not local
                 and not _PLACEHOLDER.match(m.group("password"))
-                and not is_test_like(self.pf.path)
+                and not self.in_tests
             ):
                 self.hit(node, "credentials-in-url", _mask_url(text))
         if "PRIVATE KEY-----" in text and "-----BEGIN" in text:
@@ -632,7 +648,7 @@ class _Taint:
         self.fn = fn
         self.tainted: dict[str, str] = {}  # name -> the source it came from
         self.built: set[str] = set()  # names holding a string assembled at run time
-        self.guarded_redirect = bool(_REDIRECT_GUARD.search(_short(fn, 100_000)))
+        self._guarded: bool | None = None
         self.is_route = any(_route_decorator(d) for d in fn.decorator_list)
         self._seed_parameters()
 
@@ -670,6 +686,15 @@ class _Taint:
             if annotation in ("int", "float", "bool", "UUID", "uuid.UUID", "datetime", "date"):
                 continue
             self.tainted[param.arg] = f"parameter {param.arg}"
+
+    @property
+    def guarded_redirect(self) -> bool:
+        """The function checks a redirect target somewhere (read once, when a redirect is seen)."""
+        if self._guarded is None:
+            lines = self.scan.pf.text.splitlines()
+            end = getattr(self.fn, "end_lineno", None) or self.fn.lineno
+            self._guarded = bool(_REDIRECT_GUARD.search("\n".join(lines[self.fn.lineno - 1 : end])))
+        return self._guarded
 
     # -- taint queries -------------------------------------------------------------------------
 
