@@ -225,10 +225,14 @@ def test_invocation_flags_targets_and_environment(
     assert run.version == "9.9.9"
     (call,) = calls(log)
     argv = call["argv"]
+    # the rule directory goes to semgrep as one JSON bundle in a private temporary directory
+    config = Path(argv[2])
+    assert config.name == "rules.json" and not config.exists()  # removed after the run
+    assert not str(config).startswith(str(root))
     assert argv[:16] == [
         "scan",
         "--config",
-        str(RULES.resolve()),
+        str(config),
         "--metrics=off",
         "--disable-version-check",
         "--no-git-ignore",
@@ -251,6 +255,20 @@ def test_invocation_flags_targets_and_environment(
     assert env["SEMGREP_SEND_METRICS"] == "off"
     assert env["GIT_DIR"] == "/dev/null"
     assert not env["HOME"].startswith(str(root))
+
+
+def test_the_rule_bundle_holds_every_rule_once() -> None:
+    import json
+
+    import yaml
+
+    bundled = json.loads(semgrep.bundle_rules(RULES))["rules"]
+    ids = [r["id"] for r in bundled]
+    files = sorted(RULES.rglob("*.yaml"))
+    assert sorted(ids) == sorted(
+        r["id"] for f in files for r in yaml.safe_load(f.read_text())["rules"]
+    )
+    assert len(ids) == len(set(ids))
 
 
 def test_every_flag_we_pass_is_declared() -> None:

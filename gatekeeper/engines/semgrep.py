@@ -5,18 +5,22 @@ A file semgrep did not scan, or scanned with an error, comes back as `Unanalyzed
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
 import re
 import shutil
 import sysconfig
+import tempfile
 import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
 from importlib.util import find_spec
 from pathlib import Path
+
+import yaml
 
 from gatekeeper.engines import proc
 from gatekeeper.errors import EngineError, EngineOutputError, EngineTimeout
@@ -253,23 +257,50 @@ def run_semgrep(
         raise EngineError(
             ENGINE, "semgrep is not installed (no `semgrep` beside python or on PATH)"
         )
-    argv = command(
-        rules.resolve(),
-        max_target_bytes=max_target_bytes,
-        file_timeout=max(1, math.ceil(file_timeout)),  # 0 would mean no limit
-        jobs=max(1, jobs),
-        semgrep=launcher,
-    )
-    deadline = time.monotonic() + timeout
-    runs = []
-    for batch in _batches(targets):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise EngineTimeout(ENGINE, f"did not finish within {timeout:g} s")
-        batch_argv = [*argv, *(f"./{t}" for t in batch)]
-        result = _run_once(root, batch_argv, left, max_rss_bytes, budget=timeout)
-        runs.append(parse_json(result.stdout, batch))
+    with tempfile.TemporaryDirectory(prefix="gatekeeper-semgrep-") as tmp:
+        config = rules.resolve()
+        if config.is_dir():
+            config = Path(tmp, "rules.json")
+            config.write_text(bundle_rules(rules), encoding="utf-8")
+        argv = command(
+            config,
+            max_target_bytes=max_target_bytes,
+            file_timeout=max(1, math.ceil(file_timeout)),  # 0 would mean no limit
+            jobs=max(1, jobs),
+            semgrep=launcher,
+        )
+        deadline = time.monotonic() + timeout
+        runs = []
+        for batch in _batches(targets):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise EngineTimeout(ENGINE, f"did not finish within {timeout:g} s")
+            batch_argv = [*argv, *(f"./{t}" for t in batch)]
+            result = _run_once(root, batch_argv, left, max_rss_bytes, budget=timeout)
+            runs.append(parse_json(result.stdout, batch))
     return _merge(runs, rejected, expected)
+
+
+def bundle_rules(rules: Path) -> str:
+    """Every rule under `rules` in one JSON document (semgrep reads JSON as YAML).
+
+    semgrep spends about 50 ms loading and validating each YAML config file: about 6 s for
+    gatekeeper's rule set, against 0.2 s for the same rules as one JSON file. The rules are
+    gatekeeper's own, shipped with it; the bundle is rebuilt when a file changes.
+    """
+    files = sorted(rules.rglob("*.yaml"))
+    signature = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    return _bundle(signature)
+
+
+@functools.lru_cache(maxsize=4)
+def _bundle(signature: tuple[tuple[str, int, int], ...]) -> str:
+    collected: list[object] = []
+    for path, _mtime, _size in signature:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        if isinstance(data, dict) and isinstance(data.get("rules"), list):
+            collected.extend(data["rules"])
+    return json.dumps({"rules": collected}, sort_keys=True)
 
 
 def _batches(targets: Sequence[str]) -> Iterator[list[str]]:
