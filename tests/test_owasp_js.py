@@ -33,6 +33,7 @@ EXPECTED = {
     ("gk-js-insecure-cookie", APP, 24),
     ("gk-js-errorhandler-in-production", APP, 32),
     ("gk-js-autoescape-disabled", APP, 35),
+    ("gk-js-redos-pattern", APP, 40),
     ("gk-js-tls-verification-disabled", DB, 6),
     ("gk-js-sql-string-building", DB, 16),
     ("gk-js-sql-injection", USERS, 11),

@@ -118,6 +118,7 @@ SEMGREP: dict[str, tuple[str, str]] = {
     "gk-js-xss": ("GK3935", "js-xss"),
     "gk-js-xxe": ("GK3936", "js-xxe"),
     "gk-js-autoescape-disabled": ("GK3937", "js-autoescape-disabled"),
+    "gk-js-redos-pattern": ("GK3938", "js-redos-pattern"),
     # Go: GK3940-GK3969
     "gk-go-command-injection": ("GK3940", "go-command-injection"),
     "gk-go-cors-credentials-any-origin": ("GK3941", "go-cors-credentials-any-origin"),

@@ -118,6 +118,8 @@ _REGEX_CALLS = frozenset(
     {"re.compile", "re.match", "re.search", "re.fullmatch", "re.findall", "re.finditer",
      "re.sub", "re.split", "regex.compile", "regex.search", "regex.match"}
 )  # fmt: skip
+# A quantified group whose body also repeats (`(a+)+`, `(\w+\s?)*`): star height above one.
+_NESTED_REPEAT = re.compile(r"\((?:[^()\\]|\\.)*[+*](?:[^()\\]|\\.)*\)(?:[+*]|\{\d+,\})")
 _MONGO_METHODS = frozenset(
     {"find", "find_one", "find_one_and_update", "find_one_and_delete", "update_one",
      "update_many", "delete_one", "delete_many", "count_documents", "aggregate"}
@@ -404,6 +406,10 @@ class _Scan:
         self._fast_password_hash(call, name)
         self._hardcoded_address(call, name)
         self._control_calls(call, name, last)
+        if name in _REGEX_CALLS and call.args:
+            pattern = _const_str(call.args[0])
+            if pattern is not None and _NESTED_REPEAT.search(pattern):
+                self.hit(call, "redos-pattern", f"{name}({pattern[:40]!r})")
         for k in call.keywords:
             if (
                 k.arg == "autoescape"

@@ -410,6 +410,20 @@ PYTHON_RULES: dict[str, Rule] = {
         A01,
         "API5:2023 - Broken Function Level Authorization",
     ),
+    "redos-pattern": _rule(
+        "GK3834",
+        "py-redos-pattern",
+        L,
+        LC,
+        "A regular expression nests one repetition inside another (`(a+)+`, `(\\w+\\s?)*`): on "
+        "input that almost matches it backtracks exponentially (ReDoS). Low: a repetition "
+        "separated by a fixed character (`(\\d+\\.)*`) is slow only in rare cases.",
+        "Rewrite it so each character matches one way (drop a quantifier, use a character "
+        "class) or bound the input length first.",
+        "CWE-1333",
+        "A05:2021 - Security Misconfiguration",
+        API4,
+    ),
 }
 
 COMMITTED_ENV = _rule(
