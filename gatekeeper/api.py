@@ -122,6 +122,22 @@ def _lines_reader(index: RepoIndex) -> Callable[[str], Sequence[str] | None]:
     return lines_of
 
 
+def _spec_ignores(built: Sequence[Context]) -> dict[tuple[str, int], dict[str, str]]:
+    """(file, line) of each spec operation with `x-gatekeeper-ignore` -> {id: reason}."""
+    from gatekeeper.phases.api_design import api_inventory
+
+    if not built or built[0].specs is None:
+        return {}
+    table: dict[tuple[str, int], dict[str, str]] = {}
+    for spec in api_inventory(built[0]).specs:
+        if not spec.usable or spec.document is None:
+            continue
+        for op in spec.document.operations:
+            if op.ignores:
+                table.setdefault((op.file, op.line), {}).update(op.ignores)
+    return table
+
+
 def _wanted(f: Finding, select: Sequence[str], ignore: Sequence[str]) -> bool:
     ids = (f.rule_id, f.criterion_id)
     if select and not any(i in select for i in ids):
@@ -130,7 +146,10 @@ def _wanted(f: Finding, select: Sequence[str], ignore: Sequence[str]) -> bool:
 
 
 def _finalizer(
-    index: RepoIndex, select: Sequence[str], ignore: Sequence[str]
+    index: RepoIndex,
+    select: Sequence[str],
+    ignore: Sequence[str],
+    spec_ignores: Callable[[], dict[tuple[str, int], dict[str, str]]] = dict,
 ) -> Callable[[Sequence[Finding]], list[Finding]]:
     lines_of = _lines_reader(index)
 
@@ -143,6 +162,7 @@ def _finalizer(
             if _wanted(f, select, ignore)
         ]
         filled = policy.apply_inline_suppressions(filled, lines_of)
+        filled = policy.apply_spec_suppressions(filled, spec_ignores)
         return policy.assign_fingerprints(filled)
 
     return finalize
@@ -355,6 +375,7 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
         if d.tracked_files and d.reason != "excluded by configuration"
     )
     unanalyzed_all = tuple(sorted(set(index.unanalyzed) | set(unanalyzed)))
+    built: list[Context] = []  # the context, once made: spec suppressions read its specs
     ctx = Context(
         index=index,
         loaded=loaded,
@@ -371,8 +392,9 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
         engine_facts=engine_facts,
         coverage_paths=tuple(_inside_root(root, p) for p in opts.coverage_paths),
         specs=specs,
-        finalize=_finalizer(index, opts.select, opts.ignore),
+        finalize=_finalizer(index, opts.select, opts.ignore, lambda: _spec_ignores(built)),
     )
+    built.append(ctx)
     report = evaluate(ctx, config, services, unanalyzed_all, engine_runs, opts)
     route_rows, spec_rows = _inventory_rows(ctx)
     table_rows, migration_rows = _schema_rows(ctx)

@@ -49,6 +49,7 @@ class SuppressionKind(StrEnum):
     NOSEMGREP = "nosemgrep"
     BASELINE = "baseline"
     CONFIG = "config"
+    SPEC = "x-gatekeeper-ignore"  # an OpenAPI extension on the operation
 
 
 class Verdict(StrEnum):

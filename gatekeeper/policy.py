@@ -109,6 +109,30 @@ def apply_inline_suppressions(
     return out
 
 
+def apply_spec_suppressions(
+    findings: Sequence[Finding], ignores: Callable[[], dict[tuple[str, int], dict[str, str]]]
+) -> list[Finding]:
+    """Findings on a spec operation's line that its `x-gatekeeper-ignore` names (by rule or
+    criterion id) are suppressed with the reason given there. `ignores` is only called when
+    some finding is not already suppressed."""
+    table: dict[tuple[str, int], dict[str, str]] | None = None
+    out = []
+    for f in findings:
+        if f.state != FindingState.OPEN or not f.location.line:
+            out.append(f)
+            continue
+        if table is None:
+            table = ignores()
+        declared = table.get((f.location.path, f.location.line), {})
+        reason = declared.get(f.rule_id) or declared.get(f.criterion_id)
+        if reason:
+            sup = Suppression(SuppressionKind.SPEC, reason)
+            out.append(replace(f, state=FindingState.SUPPRESSED, suppression=sup))
+        else:
+            out.append(f)
+    return out
+
+
 def snippet_of(lines: Sequence[str] | None, line: int | None) -> str | None:
     if not lines or not line or line > len(lines):
         return None

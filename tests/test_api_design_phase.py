@@ -705,3 +705,45 @@ def test_graphql_schema_files_are_found_by_the_audit(tmp_path: Path) -> None:
     statuses, found, _ = audit_api(root)
     assert statuses["endpoints_have_contracts"] == "pass", found
     assert statuses["versioning_strategy"] == "not_applicable"
+
+
+def test_x_gatekeeper_ignore_suppresses_findings_on_its_operation(tmp_path: Path) -> None:
+    import json
+
+    (tmp_path / "requirements.txt").write_text("flask==3.0.0\n")
+    (tmp_path / "app.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/v1/reports": {
+                "post": {
+                    "x-gatekeeper-ignore": {
+                        "GK107": "served by the reporting service behind the same gateway",
+                        "GK132": "",
+                    },
+                    "responses": {"201": {"description": "made"}},
+                }
+            }
+        },
+    }
+    (tmp_path / "openapi.json").write_text(json.dumps(spec, indent=2))
+    report = api.audit(tmp_path, api.Options(engines=False, phases=("api_design",))).report
+    on_op = {f.rule_id: f for f in report.findings if f.location.path == "openapi.json"}
+    assert on_op["GK107"].state == "suppressed"
+    assert on_op["GK107"].suppression is not None
+    assert on_op["GK107"].suppression.kind == "x-gatekeeper-ignore"
+    assert on_op["GK107"].suppression.reason.startswith("served by the reporting service")
+    assert on_op["GK132"].state == "open"  # no reason given: nothing is suppressed
+
+
+def test_spec_ignores_accepts_a_mapping_or_a_list_and_needs_reasons() -> None:
+    from gatekeeper.routes.spec import spec_ignores
+
+    assert spec_ignores({"GK107": "elsewhere", "GK105": " ", "bad id!": "x"}) == (
+        ("GK107", "elsewhere"),
+    )
+    assert spec_ignores([{"id": "api_design.rate_limiting_rules", "reason": "at the gateway"}]) == (
+        ("api_design.rate_limiting_rules", "at the gateway"),
+    )
+    assert spec_ignores("GK107") == ()

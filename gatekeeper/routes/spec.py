@@ -77,6 +77,8 @@ class SpecOperation:
     paged_envelope: bool = False  # the success schema carries next/cursor/total ... fields
     rate_limit: tuple[str, ...] = ()  # "429", rate-limit header names
     media_types: tuple[str, ...] = ()
+    # `x-gatekeeper-ignore` on the operation or its path item: (rule or criterion id, reason)
+    ignores: tuple[tuple[str, str], ...] = ()
 
     def full_paths(self) -> tuple[str, ...]:
         """The path as served under each base path (the bare path when there is none)."""
@@ -183,6 +185,7 @@ def load_spec(path: str, read: Reader) -> SpecDocument:
                     shared_params=shared_params,
                     swagger="swagger" in data,
                     global_produces=data.get("produces"),
+                    ignores=spec_ignores(item.get(IGNORE_KEY)) + spec_ignores(op.get(IGNORE_KEY)),
                 )
             )
     return SpecDocument(
@@ -193,6 +196,28 @@ def load_spec(path: str, read: Reader) -> SpecDocument:
         None,
         truncated,
     )
+
+
+IGNORE_KEY = "x-gatekeeper-ignore"
+_ID = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
+
+
+def spec_ignores(value: object) -> tuple[tuple[str, str], ...]:
+    """`x-gatekeeper-ignore: {GK104: reason}` or a list of `{id: GK104, reason: ...}`: the
+    suppressions a spec declares for one operation (JSON specs have no comments). An entry
+    without a reason is dropped: like an inline comment, it suppresses nothing."""
+    pairs: list[tuple[object, object]] = []
+    if isinstance(value, Mapping):
+        pairs = list(value.items())
+    elif isinstance(value, list):
+        pairs = [(v.get("id"), v.get("reason")) for v in value[:50] if isinstance(v, Mapping)]
+    out = []
+    for ident, reason in pairs[:50]:
+        if isinstance(ident, str) and _ID.match(ident) and isinstance(reason, str):
+            text = " ".join(reason.split())[:200]
+            if text:
+                out.append((ident, text))
+    return tuple(sorted(set(out)))
 
 
 def _base_paths(data: Mapping[object, object]) -> tuple[str, ...]:
@@ -229,6 +254,7 @@ def _operation(
     shared_params: object,
     swagger: bool,
     global_produces: object,
+    ignores: tuple[tuple[str, str], ...] = (),
 ) -> SpecOperation:
     query: set[str] = set()
     headers: set[str] = set()
@@ -328,6 +354,7 @@ def _operation(
         paged_envelope=paged,
         rate_limit=tuple(sorted(rate_limit)),
         media_types=tuple(sorted(media_types)),
+        ignores=ignores,
     )
 
 
