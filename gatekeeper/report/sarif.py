@@ -126,7 +126,12 @@ def _result(f: Finding, index: int) -> dict[str, Any]:
         },
     }
     if f.state == FindingState.SUPPRESSED and f.suppression is not None:
-        in_source = f.suppression.kind.value in ("inline", "nosec", "nosemgrep")
+        in_source = f.suppression.kind.value in (
+            "inline",
+            "nosec",
+            "nosemgrep",
+            "x-gatekeeper-ignore",
+        )
         kind = "inSource" if in_source else "external"
         result["suppressions"] = [{"kind": kind, "justification": clean(f.suppression.reason)}]
     return result
