@@ -23,10 +23,10 @@ from gatekeeper import config as cfg
 from gatekeeper import graph as phase_graph
 from gatekeeper.engines import rulemap
 from gatekeeper.errors import ConfigError, GatekeeperError, UsageError
-from gatekeeper.model import PhaseResult, Severity, Verdict
+from gatekeeper.model import FindingState, PhaseResult, Severity, Verdict
 from gatekeeper.phases import ALL_PHASES, CORE_RULES, all_criteria
 from gatekeeper.report import ci, jsonout, markdown, sarif, text
-from gatekeeper.report.safe import clean
+from gatekeeper.report.safe import clean, for_log
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
@@ -385,6 +385,69 @@ def _explain_semgrep_rule(rule_id: str) -> None:
                 f"owasp: {'; '.join(map(str, owasp if isinstance(owasp, list) else [owasp]))}"
             )
         return
+
+
+@cli.command("hook")
+@click.argument("files", nargs=-1)
+@click.option(
+    "--root",
+    default=".",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Repository root the files belong to (default: the current directory).",
+)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--fail-on",
+    type=click.Choice([s.value for s in Severity]),
+    help="Fail on open findings at or above this severity (default: severity_threshold).",
+)
+@click.option("--no-engines", is_flag=True, help="Skip bandit and semgrep.")
+def hook_cmd(
+    files: tuple[str, ...],
+    root: Path,
+    config_path: Path | None,
+    fail_on: str | None,
+    no_engines: bool,
+) -> None:
+    """Check the given files (a pre-commit hook): the security scan's per-file findings.
+
+    File names come after `--`. Exit 0: nothing open at or above the threshold; 1: a finding
+    is; 2: usage error; 3: a given source file could not be checked.
+    """
+
+    def run() -> int:
+        from gatekeeper import hook
+
+        result = hook.check_files(
+            root,
+            files,
+            config_path=config_path,
+            engines=not no_engines,
+            fail_on=Severity(fail_on) if fail_on else None,
+        )
+        for f in result.findings:
+            if f.state != FindingState.OPEN:
+                continue
+            where = f"{f.location.path}:{f.location.line or 1}"
+            click.echo(for_log(f"{where}: {f.rule_id} [{f.severity.value}] {f.message}"))
+        for u in result.unanalyzed:
+            click.echo(for_log(f"{u.path}: not checked: {u.reason}"), err=True)
+        failed_runs = [r for r in result.runs if not r.ok]
+        for r in failed_runs:
+            click.echo(for_log(f"{r.engine} did not complete: {r.message}"), err=True)
+        failing = result.failing
+        if failing:
+            click.echo(
+                f"gatekeeper: {len(failing)} finding(s) at or above {result.threshold} in "
+                f"{len(result.checked)} file(s)",
+                err=True,
+            )
+            return EXIT_FAIL
+        if failed_runs or result.unanalyzed:
+            return EXIT_INCOMPLETE
+        return EXIT_PASS
+
+    run_guarded(run)
 
 
 @cli.command()

@@ -169,6 +169,8 @@ _CLIENT_CONSTRUCTORS = frozenset(
      "psycopg2.connect", "psycopg.connect", "pymysql.connect", "mysql.connector.connect",
      "asyncpg.connect", "asyncpg.create_pool", "pika.URLParameters", "Celery"}
 )  # fmt: skip
+# A PEM private key with key material after its header (not a pattern that looks for one).
+_PEM_BLOCK = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----\s*[A-Za-z0-9+/=]{16,}")
 _USER_MISSING_MESSAGE = re.compile(
     r"(?i)\b(?:user|account|e-?mail|username|login)\b[^.]{0,30}\b(?:not (?:found|exist|"
     r"registered)|does ?n[o']t exist|unknown|no such)|\bno (?:such )?(?:user|account)\b|"
@@ -591,7 +593,7 @@ class _Scan:
                 and not self.in_tests
             ):
                 self.hit(node, "credentials-in-url", _mask_url(text))
-        if "PRIVATE KEY-----" in text and "-----BEGIN" in text:
+        if "PRIVATE KEY-----" in text and _PEM_BLOCK.search(text):
             self.hit(node, "private-key-in-code", "a PEM private key")
 
     def _assignment_checks(self, node: ast.Assign | ast.AnnAssign) -> None:
@@ -1004,7 +1006,7 @@ def _wildcard(node: ast.AST | None) -> bool:
 
 
 def _is_ip(text: str) -> bool:
-    local = ("0.0.0.0", "127.0.0.1")  # noqa: S104 - compared with, never bound to
+    local = ("0.0.0.0", "127.0.0.1")  # noqa: S104  # nosec B104 -- compared with, never bound
     return bool(re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", text)) and text not in local
 
 

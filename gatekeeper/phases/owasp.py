@@ -777,25 +777,28 @@ def _unescaped_templates(ctx: Context) -> list[Finding]:
     return found
 
 
+def file_findings(ctx: Context) -> list[Finding]:
+    """The findings judged file by file (what the pre-commit hook checks): gatekeeper's Python
+    checks, committed key and .env files, unescaped templates, and the engines' findings; a
+    bandit finding on a line where one of gatekeeper's own checks reports is left out (the
+    same weakness, said twice)."""
+    own = _python_findings(ctx) + _committed_files(ctx) + _unescaped_templates(ctx)
+    lines = {(f.location.path, f.location.line) for f in own}
+    engines = [
+        f
+        for f in ctx.engine_findings
+        if not ("bandit" in f.engines and (f.location.path, f.location.line) in lines)
+    ]
+    return sorted(own + engines, key=Finding.sort_key)
+
+
 def scan_findings(ctx: Context) -> list[Finding]:
-    """Every security-scan finding once: a bandit finding on a line where one of gatekeeper's
-    own Python checks already reports is left out (the same weakness, said twice)."""
+    """Every security-scan finding once: the per-file ones and the repository-wide checks
+    (login routes without a limit, no security headers)."""
 
     def build() -> list[Finding]:
-        own = (
-            _python_findings(ctx)
-            + _committed_files(ctx)
-            + _unescaped_templates(ctx)
-            + _login_routes(ctx)
-            + _security_headers(ctx)[0]
-        )
-        lines = {(f.location.path, f.location.line) for f in own}
-        engines = [
-            f
-            for f in ctx.engine_findings
-            if not ("bandit" in f.engines and (f.location.path, f.location.line) in lines)
-        ]
-        return sorted(own + engines, key=Finding.sort_key)
+        repo_wide = _login_routes(ctx) + _security_headers(ctx)[0]
+        return sorted(file_findings(ctx) + repo_wide, key=Finding.sort_key)
 
     return ctx.cached("owasp_findings", build)
 

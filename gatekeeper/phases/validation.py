@@ -100,19 +100,24 @@ def security_scan_finds_nothing_open(ctx: Context) -> Outcome:
     threshold = ctx.config.severity_threshold
     final = ctx.finalize(owasp.scan_findings(ctx))
     failing = [f for f in final if f.state == "open" and f.severity.rank >= threshold.rank]
+    # Listed once: under phase 3 when it ran, here when it did not (--phase validation).
+    listed_there = "security" in ctx.earlier
+    shown = () if listed_there else tuple(final)
+    where = f", listed under {owasp.CRITERION}" if listed_there else ""
     if failing:
         return Outcome(
             Status.FAIL,
-            f"{len(failing)} open finding(s) at or above {threshold}, listed under "
-            f"{owasp.CRITERION}",
+            f"{len(failing)} open finding(s) at or above {threshold}{where}",
             evidence,
+            shown,
         )
     suppressed = sum(1 for f in final if f.state != "open")
     return Outcome(
         Status.PASS,
         f"no open finding at or above {threshold}"
-        + (f" ({suppressed} suppressed, listed under {owasp.CRITERION})" if suppressed else ""),
+        + (f" ({suppressed} suppressed{where})" if suppressed else ""),
         evidence,
+        shown,
     )
 
 
