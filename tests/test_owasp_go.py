@@ -43,6 +43,7 @@ VULNERABLE = {
     ("gk-go-command-injection", "handlers/files.go", 60),
     ("gk-go-ldap-injection", "handlers/directory.go", 22),
     ("gk-go-nosql-injection", "handlers/directory.go", 38),
+    ("gk-go-hardcoded-service-address", "handlers/directory.go", 50),
 }
 
 VULN_MARK = re.compile(r"//\s*VULN:\s*(gk-[a-z0-9-]+(?:\s*,\s*gk-[a-z0-9-]+)*)")

@@ -38,6 +38,7 @@ EXPECTED = {
     ("gk-java-jwt-unsigned-accepted", TOKENS, 32),
     ("gk-java-ldap-injection", ADMIN, 51),
     ("gk-java-nosql-injection", PRODUCT, 36),
+    ("gk-java-hardcoded-service-address", PRODUCT, 64),
     ("gk-java-open-redirect", USERS, 42),
     ("gk-java-path-traversal", PRODUCT, 54),
     ("gk-java-plaintext-password-compare", USERS, 30),

@@ -34,6 +34,7 @@ EXPECTED = {
     ("gk-js-errorhandler-in-production", APP, 32),
     ("gk-js-autoescape-disabled", APP, 35),
     ("gk-js-redos-pattern", APP, 40),
+    ("gk-js-hardcoded-service-address", APP, 41),
     ("gk-js-tls-verification-disabled", DB, 6),
     ("gk-js-sql-string-building", DB, 16),
     ("gk-js-sql-injection", USERS, 11),

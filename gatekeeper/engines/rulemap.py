@@ -119,6 +119,7 @@ SEMGREP: dict[str, tuple[str, str]] = {
     "gk-js-xxe": ("GK3936", "js-xxe"),
     "gk-js-autoescape-disabled": ("GK3937", "js-autoescape-disabled"),
     "gk-js-redos-pattern": ("GK3938", "js-redos-pattern"),
+    "gk-js-hardcoded-service-address": ("GK3939", "js-hardcoded-service-address"),
     # Go: GK3940-GK3969
     "gk-go-command-injection": ("GK3940", "go-command-injection"),
     "gk-go-cors-credentials-any-origin": ("GK3941", "go-cors-credentials-any-origin"),
@@ -141,6 +142,7 @@ SEMGREP: dict[str, tuple[str, str]] = {
     "gk-go-weak-password-hash": ("GK3958", "go-weak-password-hash"),
     "gk-go-weak-random-token": ("GK3959", "go-weak-random-token"),
     "gk-go-xss": ("GK3960", "go-xss"),
+    "gk-go-hardcoded-service-address": ("GK3961", "go-hardcoded-service-address"),
     # Java: GK3970-GK3997
     "gk-java-code-injection": ("GK3970", "java-code-injection"),
     "gk-java-command-injection": ("GK3971", "java-command-injection"),
@@ -166,6 +168,7 @@ SEMGREP: dict[str, tuple[str, str]] = {
     "gk-java-xpath-injection": ("GK3991", "java-xpath-injection"),
     "gk-java-xss": ("GK3992", "java-xss"),
     "gk-java-xxe": ("GK3993", "java-xxe"),
+    "gk-java-hardcoded-service-address": ("GK3994", "java-hardcoded-service-address"),
 }
 
 # gatekeeper's inventory rules (rules/routes/, `category: inventory`): they collect route facts
@@ -196,6 +199,7 @@ INVENTORY = frozenset(
 TEST_FIXTURE_RULES = frozenset(
     {"GK3105", "GK3106", "GK3107", "GK3108", "GK3311", "GK3901", "GK3902", "GK3903", "GK3904"}
     | {"GK3916", "GK3990", "GK3959"}  # tokens from a non-cryptographic random generator
+    | {"GK3939", "GK3961", "GK3994"}  # local service addresses
 )
 
 _A01 = "A01:2021 - Broken Access Control"
