@@ -1045,31 +1045,26 @@ def _mask_url(text: str) -> str:
     ]
 
 
+def _name_of(node: ast.AST) -> str | None:
+    """The name a node reads: `x`, the `y` of `x.y`, the key of `x["k"]`."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return _subscript_key(node)
+
+
 def _mentions(node: ast.AST, words: tuple[str, ...]) -> bool:
     for sub in ast.walk(node):
-        name = (
-            sub.id
-            if isinstance(sub, ast.Name)
-            else sub.attr
-            if isinstance(sub, ast.Attribute)
-            else None
-        )
-        if name and any(w in name.lower() for w in words):
+        name = sub.id if isinstance(sub, ast.Name) else getattr(sub, "attr", None)
+        if isinstance(name, str) and any(w in name.lower() for w in words):
             return True
     return False
 
 
 def _mentions_password(node: ast.AST) -> bool:
     for sub in ast.walk(node):
-        name = (
-            sub.id
-            if isinstance(sub, ast.Name)
-            else sub.attr
-            if isinstance(sub, ast.Attribute)
-            else None
-        )
-        if name is None:
-            name = _subscript_key(sub)
+        name = _name_of(sub)
         if name and _PASSWORD_NAME.search(name) and "hash" not in name.lower():
             return True
     return False

@@ -88,15 +88,7 @@ def security_scan_finds_nothing_open(ctx: Context) -> Outcome:
     missed = owasp.unscanned_files(ctx)
     if missed:
         return Outcome(Status.ERROR, owasp.unscanned_message(missed))
-    evidence = tuple(
-        Evidence(
-            ".",
-            None,
-            f"{run.engine} {run.version or ''}".strip()
-            + f" scanned {run.files_scanned} of {run.files_expected} files",
-        )
-        for run in ctx.engine_runs
-    )
+    evidence = tuple(owasp.engine_evidence(ctx))
     threshold = ctx.config.severity_threshold
     final = ctx.finalize(owasp.scan_findings(ctx))
     failing = [f for f in final if f.state == "open" and f.severity.rank >= threshold.rank]
