@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from gatekeeper import __version__, policy
+from gatekeeper import baseline as baseline_mod
 from gatekeeper import config as cfg
 from gatekeeper import graph as phase_graph
 from gatekeeper.engines import openapi, scan
@@ -68,6 +69,8 @@ class Options:
     coverage_paths: tuple[str, ...] = ()  # --coverage: reports inside the root, any name
     task_timeout: float = 30.0
     engine_timeout: float = 900.0
+    baseline_path: Path | None = None  # --baseline: accepted findings (default: the root's own)
+    use_baseline: bool = True  # --no-baseline: every finding counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +141,22 @@ def _spec_ignores(built: Sequence[Context]) -> dict[tuple[str, int], dict[str, s
     return table
 
 
+def _baseline(index: RepoIndex, opts: Options, trusted: bool) -> baseline_mod.Baseline | None:
+    """The accepted findings: `--baseline PATH`, else the root's own file, which is not read
+    under a trusted --config (a pull request must not accept its own findings)."""
+    if not opts.use_baseline:
+        return None
+    if opts.baseline_path is not None:
+        return baseline_mod.load(opts.baseline_path, str(opts.baseline_path))
+    if trusted or index.get(baseline_mod.FILE_NAME) is None:
+        return None
+    try:
+        text = index.read_text(baseline_mod.FILE_NAME).text
+    except (GatekeeperError, OSError, ValueError) as exc:
+        raise ConfigError(f"{baseline_mod.FILE_NAME}: cannot be read ({exc})") from None
+    return baseline_mod.parse(text, baseline_mod.FILE_NAME)
+
+
 def _wanted(f: Finding, select: Sequence[str], ignore: Sequence[str]) -> bool:
     ids = (f.rule_id, f.criterion_id)
     if select and not any(i in select for i in ids):
@@ -150,6 +169,7 @@ def _finalizer(
     select: Sequence[str],
     ignore: Sequence[str],
     spec_ignores: Callable[[], dict[tuple[str, int], dict[str, str]]] = dict,
+    accepted: baseline_mod.Baseline | None = None,
 ) -> Callable[[Sequence[Finding]], list[Finding]]:
     lines_of = _lines_reader(index)
 
@@ -163,7 +183,7 @@ def _finalizer(
         ]
         filled = policy.apply_inline_suppressions(filled, lines_of)
         filled = policy.apply_spec_suppressions(filled, spec_ignores)
-        return policy.assign_fingerprints(filled)
+        return baseline_mod.apply(policy.assign_fingerprints(filled), accepted)
 
     return finalize
 
@@ -392,7 +412,13 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
         engine_facts=engine_facts,
         coverage_paths=tuple(_inside_root(root, p) for p in opts.coverage_paths),
         specs=specs,
-        finalize=_finalizer(index, opts.select, opts.ignore, lambda: _spec_ignores(built)),
+        finalize=_finalizer(
+            index,
+            opts.select,
+            opts.ignore,
+            lambda: _spec_ignores(built),
+            _baseline(index, opts, loaded.trusted),
+        ),
     )
     built.append(ctx)
     report = evaluate(ctx, config, services, unanalyzed_all, engine_runs, opts)

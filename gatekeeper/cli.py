@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 import click
 
-from gatekeeper import __version__, api, yamlsafe
+from gatekeeper import __version__, api, baseline, yamlsafe
 from gatekeeper import config as cfg
 from gatekeeper import graph as phase_graph
 from gatekeeper.engines import rulemap
@@ -160,6 +160,13 @@ def cli() -> None:
     help="Use this policy file instead of the repository's own (CI: the base branch's).",
 )
 @click.option(
+    "--baseline",
+    "baseline_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Accepted findings (default: the root's .gatekeeper-baseline.json, unless --config).",
+)
+@click.option("--no-baseline", is_flag=True, help="Ignore any baseline: every finding counts.")
+@click.option(
     "--select",
     multiple=True,
     metavar="ID",
@@ -228,6 +235,8 @@ def audit(
     formats: tuple[str, ...],
     outputs: tuple[str, ...],
     config_path: Path | None,
+    baseline_path: Path | None,
+    no_baseline: bool,
     select: tuple[str, ...],
     ignore_ids: tuple[str, ...],
     phases: tuple[str, ...],
@@ -261,6 +270,8 @@ def audit(
             coverage_paths=coverage_paths,
             engines=not no_engines,
             timings=timings,
+            baseline_path=baseline_path,
+            use_baseline=not no_baseline,
         )
         if show_config:
             # Detection decides the `detected` values, so this runs the audit without engines.
@@ -288,6 +299,48 @@ def audit(
         if report.verdict == Verdict.PASS or exit_zero:
             return EXIT_PASS
         return EXIT_FAIL
+
+    run_guarded(run)
+
+
+@cli.command("baseline")
+@click.argument("action", type=click.Choice(("create", "update", "prune")))
+@click.argument("path", default=".", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--no-engines", is_flag=True, help="Skip bandit and semgrep.")
+def baseline_cmd(action: str, path: Path, config_path: Path | None, no_engines: bool) -> None:
+    """Write PATH/.gatekeeper-baseline.json: the findings accepted today, so only new ones fail.
+
+    create: every open finding (refuses to overwrite); update: the findings open or baselined
+    now (new ones accepted, fixed ones dropped); prune: only drops entries no finding matches.
+    Commit the file; review its diff like code.
+    """
+
+    def run() -> int:
+        target = path / baseline.FILE_NAME
+        if action == "create" and target.exists():
+            raise UsageError(f"{target} exists: use `gatekeeper baseline update` to rewrite it")
+        if action != "create" and not target.exists():
+            raise UsageError(f"{target}: no baseline yet; `gatekeeper baseline create` writes one")
+        opts = api.Options(config_path=config_path, engines=not no_engines)
+        report = api.audit(path, opts).report
+        if action == "prune":
+            current = {f.fingerprint for f in report.findings}
+            old = baseline.load(target, baseline.FILE_NAME).entries
+            entries = sorted(
+                (e for e in old if e.fingerprint in current),
+                key=lambda e: (e.path, e.rule_id, e.fingerprint),
+            )
+            dropped = len(old) - len(entries)
+        else:
+            entries = baseline.entries_for(report.findings)
+            dropped = 0
+        target.write_text(baseline.render(entries), encoding="utf-8")
+        click.echo(
+            f"{target}: {len(entries)} finding(s) accepted"
+            + (f", {dropped} no longer found and dropped" if action == "prune" else "")
+        )
+        return EXIT_PASS
 
     run_guarded(run)
 
