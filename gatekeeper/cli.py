@@ -29,6 +29,7 @@ from gatekeeper.report import ci, jsonout, markdown, sarif, text
 from gatekeeper.report.safe import clean, for_log
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a closed pipe
 FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
 
 
@@ -114,6 +115,11 @@ def run_guarded(fn: Callable[[], int]) -> NoReturn:
     except KeyboardInterrupt:
         click.echo("gatekeeper: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        # The reader went away (`gatekeeper rules | head`): stop quietly, as a shell tool does.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_BROKEN_PIPE)
     except (UsageError, click.UsageError) as exc:
         _fail(str(exc), EXIT_USAGE)
     except ConfigError as exc:
@@ -343,6 +349,94 @@ def baseline_cmd(action: str, path: Path, config_path: Path | None, no_engines: 
         return EXIT_PASS
 
     run_guarded(run)
+
+
+@cli.command("rules")
+@click.option("--phase", "phase", type=click.Choice(cfg.PHASE_IDS), help="Only this phase's rules.")
+@click.option(
+    "--language",
+    type=click.Choice(("python", "javascript", "typescript", "go", "java")),
+    help="Only rules that read this language (rules for any language are kept).",
+)
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text")
+def rules_cmd(phase: str | None, language: str | None, fmt: str) -> None:
+    """List every rule: gatekeeper's own, bandit's and gatekeeper's semgrep rules."""
+
+    def run() -> int:
+        rows = [r for r in _rule_rows() if phase is None or r["phase"] == phase]
+        if language is not None:
+            rows = [r for r in rows if not r["languages"] or language in r["languages"]]
+        if fmt == "json":
+            click.echo(json.dumps(rows, indent=2))
+            return EXIT_PASS
+        for r in rows:
+            langs = ",".join(r["languages"]) or "any"
+            click.echo(
+                f"{r['id']:<7} {r['severity']:<8} {r['phase']:<13} {langs:<22} {r['name']}"
+                + (f" ({r['source']})" if r["source"] != "gatekeeper" else "")
+            )
+        return EXIT_PASS
+
+    run_guarded(run)
+
+
+def _rule_rows() -> list[dict[str, Any]]:
+    """One row per rule id, sorted: id, name, phase, severity, languages, source, cwe."""
+    from gatekeeper.engines import semgrep
+
+    rows: list[dict[str, Any]] = []
+    for r in CORE_RULES:
+        rows.append(
+            {
+                "id": r.id,
+                "name": r.name,
+                "phase": r.criterion_id.split(".", 1)[0],
+                "severity": r.severity.value,
+                "languages": ["python"] if r.name.startswith("py-") else [],
+                "source": "gatekeeper",
+                "cwe": list(r.cwe),
+            }
+        )
+    for test_id, (rule_id, name) in rulemap.BANDIT.items():
+        rows.append(
+            {
+                "id": rule_id,
+                "name": name,
+                "phase": "security",
+                "severity": "from bandit",
+                "languages": ["python"],
+                "source": f"bandit {test_id}",
+                "cwe": [],
+            }
+        )
+    meta: dict[str, dict[str, Any]] = {}
+    for path in sorted(semgrep.default_rules().rglob("*.yaml")):
+        try:
+            data = yamlsafe.load_yaml(path.read_text(encoding="utf-8"), path=path.name)
+        except (yamlsafe.DataFormatError, OSError):
+            continue
+        found = data.get("rules") if isinstance(data, dict) else None
+        for rule in found if isinstance(found, list) else []:
+            if isinstance(rule, dict) and isinstance(rule.get("id"), str):
+                meta[rule["id"]] = rule
+    severity = {"ERROR": "high", "WARNING": "medium", "INFO": "low"}
+    for check_id, (rule_id, name) in rulemap.SEMGREP.items():
+        rule = meta.get(check_id, {})
+        metadata = rule.get("metadata") if isinstance(rule.get("metadata"), dict) else {}
+        cwe = metadata.get("cwe") if isinstance(metadata, dict) else None
+        langs = rule.get("languages")
+        rows.append(
+            {
+                "id": rule_id,
+                "name": name,
+                "phase": "security",
+                "severity": severity.get(str(rule.get("severity")), "medium"),
+                "languages": sorted(str(x) for x in langs) if isinstance(langs, list) else [],
+                "source": f"semgrep {check_id}",
+                "cwe": [str(cwe).split(":", 1)[0]] if cwe else [],
+            }
+        )
+    return sorted(rows, key=lambda r: (r["id"], r["source"]))
 
 
 @cli.command("graph")

@@ -356,3 +356,22 @@ def test_coverage_option_names_a_report_inside_the_root(example: Path, tmp_path:
     assert any(
         f["rule_id"] == "GK504" and f["location"]["path"] == "nope.xml" for f in missing["findings"]
     )
+
+
+def test_rules_lists_every_rule_and_filters() -> None:
+    result = run("rules", "--format", "json")
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    ids = [r["id"] for r in rows]
+    assert "GK3801" in ids and "GK3602" in ids and "GK3927" in ids  # own, bandit, semgrep
+    js_sql = next(r for r in rows if r["id"] == "GK3927")
+    assert js_sql["source"] == "semgrep gk-js-sql-injection"
+    assert js_sql["languages"] == ["javascript", "typescript"] and js_sql["cwe"] == ["CWE-89"]
+    go = json.loads(
+        run("rules", "--language", "go", "--phase", "security", "--format", "json").stdout
+    )
+    assert go and all(not r["languages"] or "go" in r["languages"] for r in go)
+    assert all(r["phase"] == "security" for r in go)
+    assert not any(r["id"] == "GK3801" for r in go)  # a Python-only rule
+    text = run("rules", "--phase", "database").stdout
+    assert text and all(" database " in line for line in text.splitlines())
