@@ -20,6 +20,7 @@ import click
 
 from gatekeeper import __version__, api, baseline, yamlsafe
 from gatekeeper import config as cfg
+from gatekeeper import fix as fixer
 from gatekeeper import graph as phase_graph
 from gatekeeper.engines import rulemap
 from gatekeeper.errors import ConfigError, GatekeeperError, UsageError
@@ -347,6 +348,59 @@ def baseline_cmd(action: str, path: Path, config_path: Path | None, no_engines: 
             + (f", {dropped} no longer found and dropped" if action == "prune" else "")
         )
         return EXIT_PASS
+
+    run_guarded(run)
+
+
+@cli.command("fix")
+@click.argument("path", default=".", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--diff", "preview", is_flag=True, help="Print the changes; write nothing.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--timeout",
+    type=click.IntRange(1, 600),
+    default=fixer.TIMEOUT_SECONDS,
+    show_default=True,
+    help="Seconds given to outbound HTTP calls that had no timeout.",
+)
+def fix_cmd(path: Path, preview: bool, config_path: Path | None, timeout: int) -> None:
+    """Fix what is mechanical (yaml.safe_load, certificate checks back on, HTTP timeouts),
+    audit again, and repeat up to max_remediation_iterations times.
+
+    Exit 0 when the audit then passes, 1 when findings remain (listed in the report's
+    remediation plan), 2 on a usage error. `--diff` previews the first round.
+    """
+
+    def run() -> int:
+        root = path.resolve()
+        opts = api.Options(config_path=config_path)
+        report = api.audit(root, opts).report
+        policy = cfg.load_file(config_path) if config_path else cfg.discover(root)
+        rounds = max(1, policy.config.max_remediation_iterations)
+        for iteration in range(1, rounds + 1):
+            fixes = fixer.fix_files(root, report.findings, timeout=timeout)
+            if not fixes:
+                break
+            if preview:
+                for f in fixes:
+                    click.echo(f.diff(), nl=False)
+                return EXIT_PASS
+            fixer.write(root, fixes)
+            for f in fixes:
+                for change in f.changes:
+                    click.echo(
+                        f"iteration {iteration}: {change.path}:{change.line}: {change.rule_id} "
+                        f"{change.what}"
+                    )
+            report = api.audit(root, opts).report
+        left = sum(len(lines) for lines in fixer.fixable(report.findings).values())
+        still_open = [f for f in report.findings if f.state == FindingState.OPEN]
+        status = "exhausted" if left else "done"
+        click.echo(
+            f"remediation {status}: {left} fixable finding line(s) left, "
+            f"{len(still_open)} open finding(s) need a person (see the remediation plan)"
+        )
+        return EXIT_PASS if report.verdict == Verdict.PASS else EXIT_FAIL
 
     run_guarded(run)
 
