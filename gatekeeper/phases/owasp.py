@@ -669,24 +669,33 @@ def _find_security_headers(ctx: Context) -> tuple[list[Finding], list[Evidence]]
     """Per web service: a headers library, middleware or header names set somewhere."""
     findings: list[Finding] = []
     evidence: list[Evidence] = []
-    written = ctx.cached(
-        "security_header_lines",
-        lambda: first_matching_lines(
-            ctx,
-            lambda p: p.endswith(_HEADER_FILES),
-            lambda _p, line: "sets security headers" if _HEADER_NAMES.search(line) else None,
-        ),
-    )
+
+    def written() -> list[Evidence]:
+        """Header names set in code or proxy config: read only when no library is imported."""
+        return ctx.cached(
+            "security_header_lines",
+            lambda: first_matching_lines(
+                ctx,
+                lambda p: p.endswith(_HEADER_FILES),
+                lambda _p, line: "sets security headers" if _HEADER_NAMES.search(line) else None,
+            ),
+        )
+
+    headers_controls = [e for e in _controls(ctx) if e.what.startswith("security-headers")]
     for svc in api_inventory(ctx).services:
         if not (svc.frameworks or svc.routes):
             continue
         root = svc.service.root
         prefix = "" if root in ("", ".") else root.rstrip("/") + "/"
-        seen = [
-            Evidence(path, line, f"imports {module}")
-            for module, path, line in _imports(ctx, root)
-            if _matches(module, _HEADER_LIBRARIES)
-        ][:1] or [e for e in written if e.path.startswith(prefix) or "/" not in e.path][:1]
+        seen = (
+            [
+                Evidence(path, line, f"imports {module}")
+                for module, path, line in _imports(ctx, root)
+                if _matches(module, _HEADER_LIBRARIES)
+            ][:1]
+            or [e for e in headers_controls if e.path.startswith(prefix)][:1]
+            or [e for e in written() if e.path.startswith(prefix) or "/" not in e.path][:1]
+        )
         if seen:
             evidence.extend(seen)
             continue
