@@ -1,13 +1,14 @@
 """Speed and memory of a full audit, side by side with bandit alone on the same repository.
 
-    python benchmarks/perf.py REPO [--json OUT]
+    python benchmarks/perf.py REPO [--hook FILE] [--json OUT]
     python benchmarks/perf.py --scaling 10000,100000 [--json OUT]
 
 REPO mode runs, one after the other on this machine: `bandit -r REPO` (bandit alone, the bar
 issue 13 sets), then `gatekeeper audit REPO` (all eight phases, engines on) twice — the second
 run is the "warm" one (gatekeeper has no cache yet, so today it costs what the first does).
 It reports wall time, the ratio to bandit, and peak RSS summed over each command's whole
-process tree (sampled from /proc every 50 ms).
+process tree (sampled from /proc every 50 ms). `--hook FILE` also times the pre-commit path,
+`gatekeeper hook -- FILE`, for one changed file (the fastest of three runs).
 
 --scaling mode writes synthetic backends of about the given line counts into a temporary
 directory — copies of fixtures/example's Python package with every identifier renamed per
@@ -119,6 +120,13 @@ def gatekeeper_argv(repo: Path, out: Path) -> list[str]:
     ]
 
 
+def hook_time(repo: Path, changed: str, runs: int = 3) -> dict[str, float]:
+    """The pre-commit path: `gatekeeper hook -- FILE` on one file of REPO; the fastest of runs."""
+    argv = [sys.executable, "-I", "-m", "gatekeeper", "hook", "--root", str(repo), "--", changed]
+    timings = [measure(argv, cwd=repo) for _ in range(runs)]
+    return min(timings, key=lambda t: t["seconds"])
+
+
 def compare(repo: Path) -> dict[str, object]:
     bandit = shutil.which("bandit") or str(Path(sys.executable).parent / "bandit")
     with tempfile.TemporaryDirectory(prefix="gk-perf-") as tmp:
@@ -184,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("repo", nargs="?", type=Path)
     parser.add_argument("--scaling", help="comma-separated line counts, e.g. 10000,100000")
     parser.add_argument("--json", type=Path, help="write the numbers to this file")
+    parser.add_argument(
+        "--hook", metavar="FILE", help="also time `gatekeeper hook -- FILE` (a file in REPO)"
+    )
     args = parser.parse_args(argv)
     result: dict[str, object] = {}
     if args.repo is not None:
@@ -196,6 +207,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {key:<16} {row['seconds']:>7.2f} s  peak RSS {row['peak_rss_mib']:>7.1f} MiB")
         print(f"  cold / bandit    {c['ratio_cold_to_bandit']:>7.2f}")
         print(f"  warm / cold      {c['ratio_warm_to_cold']:>7.2f}")
+        if args.hook:
+            hooked = hook_time(args.repo.resolve(), args.hook)
+            result["hook"] = {"file": args.hook, **hooked}
+            print(f"  hook, one file   {hooked['seconds']:>7.2f} s  ({args.hook})")
     if args.scaling:
         sizes = [int(s) for s in args.scaling.split(",") if s.strip()]
         result["scaling"] = rows = scaling(sizes)
