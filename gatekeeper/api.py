@@ -50,7 +50,7 @@ from gatekeeper.repo import RepoIndex
 from gatekeeper.stack import detect_services
 from gatekeeper.workers import Task, WorkerPool
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 PARSED_LANGUAGES = ("python", "javascript", "typescript", "go", "java", "kotlin")
 
 Progress = Callable[[str, int, int], None]

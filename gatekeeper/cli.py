@@ -224,6 +224,20 @@ def cli() -> None:
     help="A coverage report inside the repository, whatever its name (repeatable).",
 )
 @click.option(
+    "--fix",
+    "apply_fixes",
+    is_flag=True,
+    help="Remediation loop: apply the mechanical fixes, re-audit, repeat up to "
+    "max_remediation_iterations; the report shows each iteration.",
+)
+@click.option(
+    "--fix-timeout",
+    type=click.IntRange(1, 600),
+    default=fixer.TIMEOUT_SECONDS,
+    show_default=True,
+    help="With --fix: seconds given to outbound HTTP calls that had no timeout.",
+)
+@click.option(
     "--jobs", "-j", type=click.IntRange(1, 64), help="Worker processes (default: CPU count)."
 )
 @click.option(
@@ -253,6 +267,8 @@ def audit(
     show_config: bool,
     no_engines: bool,
     coverage_paths: tuple[str, ...],
+    apply_fixes: bool,
+    fix_timeout: int,
     jobs: int | None,
     timings: bool,
     quiet: bool,
@@ -288,8 +304,12 @@ def audit(
                 click.echo(f"{v.key} = {json.dumps(v.value)}  [{v.source.value}]{origin}")
             return EXIT_PASS
         show_bar = not quiet and sys.stderr.isatty()
-        with _progress(show_bar) as progress:
-            result = api.audit(path, opts, progress)
+        if apply_fixes:
+            # Several audits in a row: no progress bar, which would restart at each one.
+            result = fixer.remediate(path, opts, timeout=fix_timeout).audit
+        else:
+            with _progress(show_bar) as progress:
+                result = api.audit(path, opts, progress)
         for fmt, out in targets:
             if out is None and quiet:
                 continue
@@ -364,41 +384,37 @@ def baseline_cmd(action: str, path: Path, config_path: Path | None, no_engines: 
     help="Seconds given to outbound HTTP calls that had no timeout.",
 )
 def fix_cmd(path: Path, preview: bool, config_path: Path | None, timeout: int) -> None:
-    """Fix what is mechanical (yaml.safe_load, certificate checks back on, HTTP timeouts),
-    audit again, and repeat up to max_remediation_iterations times.
+    """Fix what is mechanical (yaml.safe_load, certificate checks back on, HTTP timeouts,
+    debug flags read from the environment, literal shell commands as argument lists), audit
+    again, and repeat up to max_remediation_iterations times.
 
-    Exit 0 when the audit then passes, 1 when findings remain (listed in the report's
-    remediation plan), 2 on a usage error. `--diff` previews the first round.
+    Exit 0 when the audit then passes, 1 when a gate still fails (what is left is in the
+    report's remediation plan), 2 on a usage error. `--diff` prints the first iteration's
+    changes and writes nothing: exit 1 when there are changes to make, 0 when none.
     """
 
     def run() -> int:
-        root = path.resolve()
         opts = api.Options(config_path=config_path)
-        report = api.audit(root, opts).report
-        policy = cfg.load_file(config_path) if config_path else cfg.discover(root)
-        rounds = max(1, policy.config.max_remediation_iterations)
-        for iteration in range(1, rounds + 1):
-            fixes = fixer.fix_files(root, report.findings, timeout=timeout)
-            if not fixes:
-                break
-            if preview:
-                for f in fixes:
-                    click.echo(f.diff(), nl=False)
-                return EXIT_PASS
-            fixer.write(root, fixes)
+        if preview:
+            fixes = fixer.preview(path, opts, timeout=timeout)
             for f in fixes:
-                for change in f.changes:
-                    click.echo(
-                        f"iteration {iteration}: {change.path}:{change.line}: {change.rule_id} "
-                        f"{change.what}"
-                    )
-            report = api.audit(root, opts).report
+                click.echo(f.diff(), nl=False)
+            return EXIT_FAIL if fixes else EXIT_PASS
+        report = fixer.remediate(path, opts, timeout=timeout).audit.report
+        rem = report.remediation
+        for it in rem.iterations:
+            for change in it.fixed:
+                click.echo(
+                    f"iteration {it.iteration}: {change.where.path}:{change.where.line}: "
+                    f"{change.rule_id} {change.what}"
+                )
         left = sum(len(lines) for lines in fixer.fixable(report.findings).values())
         still_open = [f for f in report.findings if f.state == FindingState.OPEN]
-        status = "exhausted" if left else "done"
         click.echo(
-            f"remediation {status}: {left} fixable finding line(s) left, "
-            f"{len(still_open)} open finding(s) need a person (see the remediation plan)"
+            f"remediation {rem.status.value} after {rem.iteration} iteration(s) of "
+            f"{rem.max_iterations}: {left} fixable finding line(s) left, "
+            f"{len(still_open)} open finding(s), {len(rem.plan)} failing the security gates "
+            "(see the remediation plan)"
         )
         return EXIT_PASS if report.verdict == Verdict.PASS else EXIT_FAIL
 

@@ -170,6 +170,25 @@ class RemediationStep:
     gates: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class AppliedFix:
+    """One change a codemod made in one remediation iteration."""
+
+    where: Location
+    rule_id: str
+    what: str
+
+
+@dataclass(frozen=True, slots=True)
+class RemediationIteration:
+    """One round of the loop: what was fixed, then how many findings still fail the
+    security gates after the re-audit."""
+
+    iteration: int
+    fixed: tuple[AppliedFix, ...]
+    remaining: int
+
+
 @dataclass(frozen=True, slots=True)
 class Remediation:
     status: RemediationStatus
@@ -177,6 +196,7 @@ class Remediation:
     iteration: int
     max_iterations: int
     plan: tuple[RemediationStep, ...] = ()
+    iterations: tuple[RemediationIteration, ...] = ()
 
 
 # ---------------------------------------------------------------------------- stack facts

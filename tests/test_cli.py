@@ -202,7 +202,7 @@ def test_output_files(example: Path, tmp_path: Path) -> None:
         f"json={out}",
     )
     assert "verdict:" in result.stdout
-    assert json.loads(out.read_text())["schema_version"] == "1.0"
+    assert json.loads(out.read_text())["schema_version"] == "1.1"
     single = tmp_path / "only.json"
     run("audit", str(example), "--no-engines", "--format", "json", "--output", str(single))
     assert json.loads(single.read_text())["tool"]["name"] == "gatekeeper"

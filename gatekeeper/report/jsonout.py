@@ -205,6 +205,17 @@ def _remediation(r: Remediation) -> dict[str, Any]:
             }
             for s in r.plan
         ],
+        "iterations": [
+            {
+                "iteration": it.iteration,
+                "fixed": [
+                    {"rule_id": f.rule_id, "where": _location(f.where), "what": clean(f.what)}
+                    for f in it.fixed
+                ],
+                "remaining": it.remaining,
+            }
+            for it in r.iterations
+        ],
     }
 
 

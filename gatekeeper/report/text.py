@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from gatekeeper.model import FindingState, Report, Status
+from gatekeeper.model import FindingState, RemediationStatus, Report, Status
 from gatekeeper.report.safe import for_log
 
 _STYLE = {
@@ -140,12 +140,29 @@ def render(report: Report, *, color: bool = False, width: int = 120, verbose: bo
             f"what was evaluated: {verdict}{causes}"
         )
     console.print(Text(line, style="bold red" if verdict == "FAIL" else "bold"))
-    if report.remediation.status.value == "open":
-        console.print(
-            f"remediation: security gate failed; return to phase 3 "
-            f"(iteration {report.remediation.iteration} of {report.remediation.max_iterations})"
+    rem = report.remediation
+    for it in rem.iterations:
+        fixed = "; ".join(
+            f"{f.rule_id} {f.where.path}:{f.where.line} {f.what}" for f in it.fixed[:_MAX_STEPS]
         )
-        plan = report.remediation.plan
+        more = f" (+{len(it.fixed) - _MAX_STEPS} more)" if len(it.fixed) > _MAX_STEPS else ""
+        console.print(
+            Text(
+                for_log(
+                    f"remediation iteration {it.iteration}: fixed {len(it.fixed)}: {fixed}{more}; "
+                    f"{it.remaining} finding(s) still fail the security gates"
+                )
+            )
+        )
+    if rem.status == RemediationStatus.FIXED:
+        console.print(f"remediation: fixed after {rem.iteration} iteration(s)")
+    if rem.status in (RemediationStatus.OPEN, RemediationStatus.EXHAUSTED):
+        if rem.status == RemediationStatus.OPEN:
+            head = "security gate failed; return to phase 3"
+        else:
+            head = "exhausted: the security gate still fails; no codemod applies to what is left"
+        console.print(f"remediation: {head} (iteration {rem.iteration} of {rem.max_iterations})")
+        plan = rem.plan
         shown_steps = plan if verbose else plan[:_MAX_STEPS]
         for number, step in enumerate(shown_steps, 1):
             where = f"{step.where.path}:{step.where.line}" if step.where.line else step.where.path
