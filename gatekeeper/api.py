@@ -540,9 +540,11 @@ def remediation_plan(
 ) -> tuple[RemediationStep, ...]:
     """The open findings that fail the security gates, in the order to fix them: most severe
     first, then the security phase before final validation, then by place."""
+    from gatekeeper.engines.rulemap import FIX_HINTS, MECHANICAL
+    from gatekeeper.fix import FIXABLE
     from gatekeeper.phases import CORE_RULES
 
-    fixes = {r.id: r.fix for r in CORE_RULES}
+    fixes = {**FIX_HINTS, **{r.id: r.fix for r in CORE_RULES}}
     failing = [
         f
         for f in findings
@@ -561,7 +563,8 @@ def remediation_plan(
                 f.rule_id,
                 f"remove the pattern the scanner reports (`gatekeeper explain {f.rule_id}`), "
                 "or suppress it inline with the reason it is safe",
-            ),
+            )
+            + (MECHANICAL if f.rule_id in FIXABLE else ""),
             gates=("security", "validation") if f.phase == "security" else ("validation",),
         )
         for f in failing

@@ -26,19 +26,21 @@ from gatekeeper.engines import rulemap
 from gatekeeper.errors import ConfigError, GatekeeperError, UsageError
 from gatekeeper.model import FindingState, PhaseResult, Severity, Verdict
 from gatekeeper.phases import ALL_PHASES, CORE_RULES, all_criteria
-from gatekeeper.report import ci, jsonout, markdown, sarif, text
+from gatekeeper.report import brief, ci, jsonout, markdown, sarif, text
 from gatekeeper.report.safe import clean, for_log
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a closed pipe
-FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
+FORMATS = ("text", "json", "sarif", "junit", "github", "markdown", "brief")
 
 
 def _color(stream: Any) -> bool:
     return "NO_COLOR" not in os.environ and bool(getattr(stream, "isatty", lambda: False)())
 
 
-def _render(fmt: str, audit: api.Audit, *, color: bool, verbose: bool) -> str:
+def _render(
+    fmt: str, audit: api.Audit, *, color: bool, verbose: bool, task_id: str | None = None
+) -> str:
     if fmt == "json":
         return jsonout.render(audit.report)
     if fmt == "sarif":
@@ -49,6 +51,8 @@ def _render(fmt: str, audit: api.Audit, *, color: bool, verbose: bool) -> str:
         return ci.github(audit.report)
     if fmt == "markdown":
         return markdown.render(audit.report)
+    if fmt == "brief":
+        return brief.render(audit.report, task_id)
     return text.render(audit.report, color=color, verbose=verbose)
 
 
@@ -238,6 +242,11 @@ def cli() -> None:
     help="With --fix: seconds given to outbound HTTP calls that had no timeout.",
 )
 @click.option(
+    "--task-id",
+    metavar="ID",
+    help="With --format brief: the task id in the brief (default: derived from the findings).",
+)
+@click.option(
     "--jobs", "-j", type=click.IntRange(1, 64), help="Worker processes (default: CPU count)."
 )
 @click.option(
@@ -269,6 +278,7 @@ def audit(
     coverage_paths: tuple[str, ...],
     apply_fixes: bool,
     fix_timeout: int,
+    task_id: str | None,
     jobs: int | None,
     timings: bool,
     quiet: bool,
@@ -283,6 +293,11 @@ def audit(
         if not path.exists():
             raise UsageError(f"{path}: no such directory")
         targets = _parse_outputs(formats, outputs)
+        if task_id is not None and not brief.valid_task_id(task_id):
+            raise UsageError(
+                f"--task-id {task_id!r}: use 1-80 letters, digits, dots, dashes or underscores "
+                "(it becomes part of a file name in the brief)"
+            )
         opts = api.Options(
             config_path=config_path,
             phases=phases or None,
@@ -314,7 +329,11 @@ def audit(
             if out is None and quiet:
                 continue
             rendered = _render(
-                fmt, result, color=out is None and _color(sys.stdout), verbose=verbose
+                fmt,
+                result,
+                color=out is None and _color(sys.stdout),
+                verbose=verbose,
+                task_id=task_id,
             )
             if out is None:
                 click.echo(rendered, nl=False)

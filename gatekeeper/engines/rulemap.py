@@ -265,3 +265,21 @@ def bandit_rule(test_id: str, test_name: str) -> tuple[str, str]:
 
 def semgrep_rule(check_id: str) -> tuple[str, str]:
     return SEMGREP.get(check_id, (UNMAPPED_SEMGREP, f"semgrep-{check_id}"))
+
+
+# How to fix the engine findings that `gatekeeper audit --fix` can fix mechanically (where the
+# code allows it); the remediation plan and the brief quote these. Other engine findings point
+# to `gatekeeper explain ID`.
+FIX_HINTS: dict[str, str] = {
+    "GK3506": "Load YAML with yaml.safe_load (or Loader=yaml.SafeLoader).",
+    "GK3501": "Remove verify=False so certificates are checked; to trust a private CA, pass "
+    "verify=PATH to its bundle.",
+    "GK3113": "Give the call a timeout so a slow peer cannot hold the worker.",
+    "GK3201": "Read debug from the environment, off unless set; never run the debugger where "
+    "it can be reached.",
+    "GK3602": "Pass the command as an argument list without shell=True; never build a shell "
+    "command from input.",
+    "GK3608": "Pass the values as query parameters (placeholders), never format them into the "
+    "SQL text.",
+}
+MECHANICAL = " `gatekeeper audit --fix` does this where the code allows it."

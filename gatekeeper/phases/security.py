@@ -286,6 +286,7 @@ def every_route_that_changes_data_checks_the_caller(ctx: Context) -> Outcome:
     findings: list[Finding] = []
     evidence: list[Evidence] = []
     gaps: list[str] = []
+    unchecked_reads: list[Evidence] = []
     judged = 0
     for root, decisions in sorted(route_auth(ctx).items()):
         for decision in decisions:
@@ -339,6 +340,10 @@ def every_route_that_changes_data_checks_the_caller(ctx: Context) -> Outcome:
                         ),
                     )
                 )
+            else:
+                unchecked_reads.append(
+                    Evidence(route.file, route.line, f"{name}: reads only, no check")
+                )
     if gaps and not findings:
         return Outcome(Status.ERROR, "; ".join(sorted(set(gaps))), tuple(evidence))
     if not judged and not gaps:
@@ -346,8 +351,11 @@ def every_route_that_changes_data_checks_the_caller(ctx: Context) -> Outcome:
     out = outcome_from_findings(
         ctx,
         findings,
-        pass_message=f"every route that changes data checks the caller ({judged} routes)",
-        evidence=evidence,
+        pass_message=f"every route that changes data checks the caller ({judged} routes)"
+        if evidence
+        else "no route that changes data goes unchecked; "
+        f"{len(unchecked_reads)} read-only route(s) check no caller",
+        evidence=evidence or unchecked_reads[:MAX_EVIDENCE],
     )
     if gaps and out.status == Status.FAIL:
         message = f"{out.message}; also: {'; '.join(sorted(set(gaps)))}"
