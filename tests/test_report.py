@@ -6,6 +6,7 @@ from importlib import resources
 import jsonschema
 import pytest
 
+from gatekeeper import api
 from gatekeeper.model import (
     Confidence,
     ConfigValue,
@@ -76,7 +77,7 @@ def sample_report() -> Report:
         for p in ALL_PHASES
     )
     return Report(
-        schema_version="1.0",
+        schema_version=api.SCHEMA_VERSION,
         tool_version="0.1.0",
         verdict=Verdict.FAIL,
         complete=False,
