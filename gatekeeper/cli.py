@@ -26,12 +26,12 @@ from gatekeeper.engines import rulemap
 from gatekeeper.errors import ConfigError, GatekeeperError, UsageError
 from gatekeeper.model import FindingState, PhaseResult, Severity, Verdict
 from gatekeeper.phases import ALL_PHASES, CORE_RULES, all_criteria
-from gatekeeper.report import brief, ci, jsonout, markdown, sarif, text
+from gatekeeper.report import brief, ci, html, jsonout, markdown, sarif, text
 from gatekeeper.report.safe import clean, for_log
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a closed pipe
-FORMATS = ("text", "json", "sarif", "junit", "github", "markdown", "brief")
+FORMATS = ("text", "json", "sarif", "junit", "github", "markdown", "html", "brief")
 
 
 def _color(stream: Any) -> bool:
@@ -51,6 +51,8 @@ def _render(
         return ci.github(audit.report)
     if fmt == "markdown":
         return markdown.render(audit.report)
+    if fmt == "html":
+        return html.render(audit.report)
     if fmt == "brief":
         return brief.render(audit.report, task_id)
     return text.render(audit.report, color=color, verbose=verbose)

@@ -375,3 +375,23 @@ def test_rules_lists_every_rule_and_filters() -> None:
     assert not any(r["id"] == "GK3801" for r in go)  # a Python-only rule
     text = run("rules", "--phase", "database").stdout
     assert text and all(" database " in line for line in text.splitlines())
+
+
+def test_one_run_writes_every_format(example: Path, tmp_path: Path) -> None:
+    """What a CI job does: one audit, every report, each to its own file."""
+    from gatekeeper.cli import FORMATS
+
+    files = {fmt: tmp_path / f"report.{fmt}" for fmt in FORMATS if fmt != "text"}
+    args = ["audit", str(example), "--no-engines", "--allow-incomplete", "--format", "text"]
+    for fmt, path in files.items():
+        args += ["--format", fmt, "--output", f"{fmt}={path}"]
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    assert "verdict:" in result.stdout
+    assert json.loads(files["json"].read_text())["verdict"] == "pass"
+    assert json.loads(files["sarif"].read_text())["version"] == "2.1.0"
+    assert files["junit"].read_text().startswith("<?xml")
+    assert files["markdown"].read_text().startswith("## gatekeeper:")
+    assert files["html"].read_text().startswith("<!DOCTYPE html>")
+    assert files["brief"].read_text().startswith("# Agent Invocation: orchestrate-generation")
+    assert files["github"].exists()
