@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from gatekeeper import __version__, policy
+from gatekeeper import __version__, policy, scope
 from gatekeeper import baseline as baseline_mod
 from gatekeeper import config as cfg
 from gatekeeper import graph as phase_graph
@@ -70,6 +70,8 @@ class Options:
     task_timeout: float = 30.0
     engine_timeout: float = 900.0
     baseline_path: Path | None = None  # --baseline: accepted findings (default: the root's own)
+    changes: scope.ChangeSet | None = None  # --diff / --changed-files: audit only the change
+    prior: scope.PriorReport | None = None  # --baseline-report: a previous JSON report
     use_baseline: bool = True  # --no-baseline: every finding counts
 
 
@@ -170,7 +172,13 @@ def _finalizer(
     ignore: Sequence[str],
     spec_ignores: Callable[[], dict[tuple[str, int], dict[str, str]]] = dict,
     accepted: baseline_mod.Baseline | None = None,
+    changes: scope.ChangeSet | None = None,
+    prior: scope.PriorReport | None = None,
+    outside: set[tuple[str, str, int, str]] | None = None,
+    prior_dropped: list[Finding] | None = None,
 ) -> Callable[[Sequence[Finding]], list[Finding]]:
+    """Fill snippets, apply select/ignore, inline and spec suppressions, fingerprints and the
+    baseline; in diff mode, drop what lies outside the change (recorded in `outside`)."""
     lines_of = _lines_reader(index)
 
     def finalize(findings: Sequence[Finding]) -> list[Finding]:
@@ -183,7 +191,20 @@ def _finalizer(
         ]
         filled = policy.apply_inline_suppressions(filled, lines_of)
         filled = policy.apply_spec_suppressions(filled, spec_ignores)
-        return baseline_mod.apply(policy.assign_fingerprints(filled), accepted)
+        done = baseline_mod.apply(policy.assign_fingerprints(filled), accepted)
+        if changes is None:
+            return done
+        kept = []
+        for f in done:
+            loc = f.location
+            if scope.keep(changes, prior, loc.path, loc.line, f.fingerprint):
+                kept.append(f)
+                continue
+            if outside is not None:
+                outside.add((f.rule_id, loc.path, loc.line or 0, f.message))
+            if prior_dropped is not None and loc.line is None and not changes.touches(loc.path):
+                prior_dropped.append(f)
+        return kept
 
     return finalize
 
@@ -214,6 +235,41 @@ def _evaluate(
         return Outcome(
             Status.ERROR, f"internal error in {criterion.id}: {type(exc).__name__}: {exc}"
         )
+
+
+def _judged_against_prior(
+    criterion_id: str,
+    out: Outcome,
+    config: cfg.Config,
+    opts: Options,
+    dropped: Sequence[Finding] = (),
+) -> Outcome:
+    """--baseline-report: a criterion that fails for the repository as a whole (not through
+    an open finding of this change at the threshold) and failed in the previous report too is
+    not this change's doing; it is skipped, saying so. So is one that passes only because diff
+    mode left out the repository-level findings the previous report already had."""
+    prior = opts.prior
+    if prior is None or criterion_id not in prior.failed_criteria:
+        return out
+    threshold = config.severity_threshold.rank
+    if any(f.state == FindingState.OPEN and f.severity.rank >= threshold for f in out.findings):
+        return out
+    if out.status == Status.PASS and dropped:
+        return Outcome(
+            Status.SKIPPED,
+            f"failed in the previous report too ({prior.source}), so not judged here: "
+            f"{len(dropped)} finding(s) about the repository as a whole were already there",
+            out.evidence,
+            out.findings,
+        )
+    if out.status != Status.FAIL:
+        return out
+    return Outcome(
+        Status.SKIPPED,
+        f"failed in the previous report too ({prior.source}), so not judged here: {out.message}",
+        out.evidence,
+        out.findings,
+    )
 
 
 def _evidence_key(e: Evidence) -> tuple[str, int, str]:
@@ -396,6 +452,8 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
     )
     unanalyzed_all = tuple(sorted(set(index.unanalyzed) | set(unanalyzed)))
     built: list[Context] = []  # the context, once made: spec suppressions read its specs
+    outside: set[tuple[str, str, int, str]] = set()  # diff mode: findings left out
+    prior_dropped: list[Finding] = []  # ... of which repository-level, in the previous report
     ctx = Context(
         index=index,
         loaded=loaded,
@@ -418,10 +476,17 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
             opts.ignore,
             lambda: _spec_ignores(built),
             _baseline(index, opts, loaded.trusted),
+            opts.changes,
+            opts.prior,
+            outside,
+            prior_dropped,
         ),
+        prior_dropped=prior_dropped,
     )
     built.append(ctx)
     report = evaluate(ctx, config, services, unanalyzed_all, engine_runs, opts)
+    if opts.changes is not None:
+        report = replace(report, scope=scope.describe(opts.changes, outside))
     route_rows, spec_rows = _inventory_rows(ctx)
     table_rows, migration_rows = _schema_rows(ctx)
     report = replace(
@@ -464,7 +529,9 @@ def evaluate(
         enabled = pid in config.phases
         crits: list[CriterionResult] = []
         for criterion in phase.criteria:
+            ctx.prior_dropped.clear()
             out = _evaluate(criterion, phase, ctx, enabled, opts)
+            out = _judged_against_prior(criterion.id, out, config, opts, ctx.prior_dropped)
             for f in out.findings:
                 findings[f.fingerprint] = f
             crits.append(

@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 import click
 
-from gatekeeper import __version__, api, baseline, yamlsafe
+from gatekeeper import __version__, api, baseline, scope, yamlsafe
 from gatekeeper import config as cfg
 from gatekeeper import fix as fixer
 from gatekeeper import graph as phase_graph
@@ -180,6 +180,24 @@ def cli() -> None:
 )
 @click.option("--no-baseline", is_flag=True, help="Ignore any baseline: every finding counts.")
 @click.option(
+    "--diff",
+    "diff_base",
+    metavar="BASE",
+    help="Diff mode: report only findings on lines changed since the merge base of BASE and "
+    "HEAD; `auto` takes the base from GITHUB_BASE_REF or CI_MERGE_REQUEST_TARGET_BRANCH_NAME.",
+)
+@click.option(
+    "--changed-files",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Diff mode without git: a unified diff, or a list of paths (one per line).",
+)
+@click.option(
+    "--baseline-report",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A previous JSON report: criteria that failed there too are not failed again.",
+)
+@click.option("--all", "full", is_flag=True, help="A full audit even when --diff is given.")
+@click.option(
     "--select",
     multiple=True,
     metavar="ID",
@@ -269,6 +287,10 @@ def audit(
     config_path: Path | None,
     baseline_path: Path | None,
     no_baseline: bool,
+    diff_base: str | None,
+    changed_files: Path | None,
+    baseline_report: Path | None,
+    full: bool,
     select: tuple[str, ...],
     ignore_ids: tuple[str, ...],
     phases: tuple[str, ...],
@@ -312,7 +334,14 @@ def audit(
             timings=timings,
             baseline_path=baseline_path,
             use_baseline=not no_baseline,
+            prior=scope.load_prior(baseline_report) if baseline_report else None,
         )
+        if diff_base and changed_files:
+            raise UsageError("--diff and --changed-files both name the change: give one")
+        if not full and changed_files is not None:
+            opts = replace(opts, changes=scope.from_changed_files(changed_files))
+        elif not full and diff_base:
+            opts = replace(opts, changes=scope.from_git(path.resolve(), diff_base))
         if show_config:
             # Detection decides the `detected` values, so this runs the audit without engines.
             shown = api.audit(path, replace(opts, engines=False)).report.config

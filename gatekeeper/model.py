@@ -323,6 +323,7 @@ class Report:
     specs: tuple[SpecRow, ...] = ()
     tables: tuple[TableRow, ...] = ()
     migrations: tuple[MigrationRow, ...] = ()
+    scope: str | None = None  # diff mode: what changed and how much was left out
 
 
 @dataclass(frozen=True, slots=True)

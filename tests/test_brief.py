@@ -72,12 +72,12 @@ def test_the_brief_follows_the_template_section_by_section() -> None:
     blind = "\n".join(bullets_under(text, "### Blind (Gaps)"))
     assert "`security.owasp_top10_addressed`" in blind
     assert "Findings that fail the security gates (6)" in text
-    assert "`GK3608` medium at `app/service.py:23`" in text
+    assert "`GK3801` high at `app/service.py:23`" in text
     # Open cites its evidence; Hidden says the stack was detected, not declared
     assert "`tech_stack` = `python-flask` was detected, not declared" in text
     # Task: the plan in order, what is mechanical said so
     steps = re.findall(r"^\d+\. `(GK\d+)`", text, flags=re.M)
-    assert steps == ["GK3501", "GK3201", "GK301", "GK3608", "GK3506", "GK3113"]
+    assert steps == ["GK3801", "GK3501", "GK3201", "GK301", "GK3506", "GK3113"]
     assert text.endswith(
         "Write findings to: `.claude/memory/sec-42-orchestrate-generation-memory.md`\n"
     )
@@ -101,7 +101,7 @@ def test_the_brief_after_fix_says_what_was_applied_and_what_needs_a_person(
     assert "Iteration 1 already applied 6 mechanical fix(es)" in text
     assert "No mechanical fix applies to what is left" in text
     steps = re.findall(r"^\d+\. `(GK\d+)`", text, flags=re.M)
-    assert steps == ["GK301", "GK3608"]  # authentication and the SQL need a person
+    assert steps == ["GK3801", "GK301"]  # the SQL and authentication need a person
 
 
 def test_a_passing_audit_gives_a_brief_with_nothing_to_fix() -> None:

@@ -804,6 +804,8 @@ class _Taint:
 
     def _sinks(self, call: ast.Call) -> None:
         name = dotted(call.func) or ""
+        if not name and isinstance(call.func, ast.Attribute):
+            name = f"(...).{call.func.attr}"  # a method on a call's result: db().execute(...)
         last = name.rsplit(".", 1)[-1]
         first = call.args[0] if call.args else None
         keywords = {k.arg: k.value for k in call.keywords if k.arg}

@@ -72,6 +72,9 @@ class Context:
     engine_facts: EngineFacts = NOT_RUN
     # snippets, fingerprints, inline suppressions and --select/--ignore, applied by the runner
     finalize: Callable[[Sequence[Finding]], list[Finding]] = list
+    # --baseline-report in diff mode: repository-level findings `finalize` left out because the
+    # previous report had them (filled during each criterion's evaluation)
+    prior_dropped: list[Finding] = field(default_factory=list)
 
     _cache: dict[str, object] = field(default_factory=dict)
 

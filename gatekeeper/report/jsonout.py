@@ -225,6 +225,7 @@ def to_dict(report: Report) -> dict[str, Any]:
         "tool": {"name": "gatekeeper", "version": report.tool_version},
         "verdict": report.verdict.value,
         "complete": report.complete,
+        "scope": clean(report.scope) if report.scope is not None else None,
         "root_causes": list(report.root_causes),
         "phases": [_phase(p) for p in report.phases],
         "findings": [_finding(f) for f in report.findings],

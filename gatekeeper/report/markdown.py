@@ -40,6 +40,7 @@ def render(report: Report, budget: int = BUDGET) -> str:
         f"{sum(f.state == FindingState.SUPPRESSED for f in report.findings)} suppressed; "
         f"root causes: {', '.join(report.root_causes) or 'none'}",
         "",
+        *([f"Scope: {_cell(report.scope)}", ""] if report.scope else []),
         "| gate | status | criteria |",
         "|---|---|---|",
     ]

@@ -129,6 +129,8 @@ def render(report: Report, *, color: bool = False, width: int = 120, verbose: bo
             "timings: " + ", ".join(f"{name} {secs:.2f}s" for name, secs in report.timings)
         )
 
+    if report.scope is not None:
+        console.print(Text(for_log(f"scope: {report.scope}")))
     verdict = report.verdict.value.upper()
     causes = f"; root causes: {', '.join(report.root_causes)}" if report.root_causes else ""
     if report.complete:
