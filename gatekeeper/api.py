@@ -44,7 +44,7 @@ from gatekeeper.model import (
     ValueSource,
     Verdict,
 )
-from gatekeeper.phases import ALL_PHASES, api_design, database, security
+from gatekeeper.phases import ALL_PHASES, api_design, database, owasp, security
 from gatekeeper.phases.base import Context, Criterion, Fact, Outcome, Phase
 from gatekeeper.repo import RepoIndex
 from gatekeeper.stack import detect_services
@@ -196,13 +196,14 @@ def _finalizer(
             return done
         kept = []
         for f in done:
-            loc = f.location
-            if scope.keep(changes, prior, loc.path, loc.line, f.fingerprint):
+            line_level = f.engines != ("gatekeeper",) or f.rule_id in owasp.FILE_RULE_IDS
+            why = scope.dropped_because(changes, prior, f, line_level)
+            if why is None:
                 kept.append(f)
                 continue
             if outside is not None:
-                outside.add((f.rule_id, loc.path, loc.line or 0, f.message))
-            if prior_dropped is not None and loc.line is None and not changes.touches(loc.path):
+                outside.add((f.rule_id, f.location.path, f.location.line or 0, f.message))
+            if why == "prior" and prior_dropped is not None:
                 prior_dropped.append(f)
         return kept
 

@@ -6,11 +6,12 @@
 output, with or without context lines) or a list of paths, one per line (each file counts as
 changed in full).
 
-Findings on a line are kept only when the line changed; findings on a whole file (no line) only
-when the file changed, or, for repository-level findings, when a previous report
-(`--baseline-report`) did not already have them. Criteria that fail for the repository as a
-whole (no tests, no metrics...) are judged against that previous report: a criterion that failed
-there too is not the change's doing and is reported as skipped, with the reason.
+Findings of the security scan (judged file by file) are kept only when their line, or for a
+whole-file finding their file, changed. Findings about the repository as a whole are kept
+unless a previous report (`--baseline-report`) already had them. Criteria that fail for the
+repository as a whole (no tests, no metrics...) are judged against that previous report: a
+criterion that failed there too is not the change's doing and is reported as skipped, with the
+reason.
 
 git runs hardened: no hooks, no fsmonitor, no external diff or textconv drivers, no pager, no
 system or global configuration, no prompts, a timeout, and only read-only subcommands.
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from gatekeeper.errors import UsageError
+from gatekeeper.model import Finding
 
 GIT_TIMEOUT = 60
 MAX_CHANGE_BYTES = 50_000_000  # a diff or list larger than this is refused, not truncated
@@ -69,9 +71,6 @@ class ChangeSet:
             return False
         lines = self.files[path]
         return lines is None or line is None or line in lines
-
-    def touches(self, path: str) -> bool:
-        return path in self.files
 
     @property
     def line_count(self) -> int:
@@ -279,18 +278,28 @@ def load_prior(path: Path) -> PriorReport:
     return PriorReport(path.name, failed, fingerprints, by_phase)
 
 
-def keep(
-    changes: ChangeSet | None, prior: PriorReport | None, path: str, line: int | None, fp: str
-) -> bool:
-    """Whether a finding belongs in the report of this change."""
+def dropped_because(
+    changes: ChangeSet | None,
+    prior: PriorReport | None,
+    finding: Finding,
+    line_level: bool,
+) -> str | None:
+    """Why a finding is left out of the report of this change: `outside` (on a line or file
+    the change did not touch), `prior` (about the repository as a whole and already in the
+    previous report), or None (it stays).
+
+    Line-level findings (the security scan's, judged file by file) follow the changed lines.
+    The others are about the repository as a whole even when they point at a line (a
+    database used with no schema source points at its import): without a previous report
+    they stay, whatever the change."""
     if changes is None:
-        return True
-    if line is not None:
-        return changes.covers(path, line)
-    if changes.touches(path):
-        return True
-    # A finding about the repository as a whole: the change's unless it was there before.
-    return prior is None or fp not in prior.open_findings
+        return None
+    loc = finding.location
+    if line_level:
+        return None if changes.covers(loc.path, loc.line) else "outside"
+    if prior is not None and finding.fingerprint in prior.open_findings:
+        return "prior"
+    return None
 
 
 def describe(changes: ChangeSet, dropped: Iterable[object]) -> str:

@@ -7,6 +7,8 @@
 #   INPUT_FAIL_ON           passed as --fail-on when not empty
 #   INPUT_POLICY_FROM_BASE  "true" (default): on a pull request, take the policy and the
 #                           baseline from the base branch
+#   INPUT_DIFF              "true": on a pull request, report only findings on changed lines
+#                           (--diff origin/BASE; needs the base branch's history)
 #   GATEKEEPER_BIN          the gatekeeper executable (default: gatekeeper on PATH)
 #   GITHUB_BASE_REF         the pull request's base branch (empty outside pull requests)
 #   GITHUB_STEP_SUMMARY     file the Markdown report is appended to (optional)
@@ -27,6 +29,7 @@ fi
 target="${INPUT_PATH:-.}"
 fail_on="${INPUT_FAIL_ON:-}"
 policy_from_base="${INPUT_POLICY_FROM_BASE:-true}"
+diff_mode="${INPUT_DIFF:-false}"
 gatekeeper="${GATEKEEPER_BIN:-gatekeeper}"
 base_ref="${GITHUB_BASE_REF:-}"
 outputs="${GITHUB_OUTPUT:-/dev/null}"
@@ -121,6 +124,10 @@ if [[ -n "$base_ref" && "$policy_from_base" == "true" ]]; then
         echo "gatekeeper action: origin/$base_ref has no baseline; every finding counts"
         args+=(--no-baseline)
     fi
+fi
+
+if [[ -n "$base_ref" && "$diff_mode" == "true" ]]; then
+    args+=(--diff "origin/$base_ref")
 fi
 
 if [[ -n "$fail_on" ]]; then

@@ -181,7 +181,12 @@ class ActionRun:
 
 
 def _run_action(
-    repo: Path, tmp_path: Path, *, base_ref: str | None = None, fail_on: str = ""
+    repo: Path,
+    tmp_path: Path,
+    *,
+    base_ref: str | None = None,
+    fail_on: str = "",
+    diff: str = "false",
 ) -> ActionRun:
     runner = tmp_path / "runner"
     runner.mkdir(exist_ok=True)
@@ -190,6 +195,7 @@ def _run_action(
         INPUT_PATH=".",
         INPUT_FAIL_ON=fail_on,
         INPUT_POLICY_FROM_BASE="true",
+        INPUT_DIFF=diff,
         GATEKEEPER_BIN=str(GATEKEEPER),
         RUNNER_TEMP=str(runner),
         GITHUB_STEP_SUMMARY=str(runner / "step-summary.md"),
@@ -372,3 +378,26 @@ def test_a_base_branch_without_policy_means_the_defaults(tmp_path: Path) -> None
     assert run.config_value("test_coverage_target")["value"] == 70
     assert run.criterion("requirements.policy_not_weakened")["status"] == "fail"
     assert run.code == 1, run.log
+
+
+def test_diff_input_reports_only_the_pull_requests_lines(tmp_path: Path) -> None:
+    repo = _repo_from("remediation", tmp_path)
+    _add_origin(repo, tmp_path)
+    _git(repo, "checkout", "-q", "-b", "new-route")
+    service = repo / "app" / "service.py"
+    service.write_text(
+        service.read_text(encoding="utf-8")
+        + "\n\n@app.route('/find')\ndef find():\n"
+        + "    q = request.args['q']\n"
+        + "    return db().execute('SELECT 1 FROM t WHERE x = ' + q).fetchall()\n",
+        encoding="utf-8",
+    )
+    _commit_all(repo, "a new route")
+
+    run = _run_action(repo, tmp_path, base_ref="main", diff="true")
+
+    report = run.report()
+    assert report["scope"] and "git diff against origin/main" in report["scope"]
+    sql = sorted(f["location"]["line"] for f in report["findings"] if f["rule_id"] == "GK3801")
+    assert sql == [47]  # the pull request's line; the old one at line 23 is not reported
+    assert run.outputs["exit-code"] == str(run.code) and run.code != 0, run.log

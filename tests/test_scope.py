@@ -131,6 +131,19 @@ def test_diff_mode_reports_only_the_changes_findings(tmp_path: Path) -> None:
     assert owasp.status.value in ("fail", "error")
 
 
+def test_an_absence_pointing_at_an_unchanged_line_still_counts(tmp_path: Path) -> None:
+    """ "sqlite is used but no schema source exists" points at the import on line 4, which the
+    change did not touch; it is about the repository, so without a previous report it stays."""
+    repo = repo_with_change(tmp_path)
+    opts = replace(OPTS, phases=("database",), changes=scope.from_git(repo, "main"))
+    report = api.audit(repo, opts).report
+    schema = next(
+        c for p in report.phases for c in p.criteria if c.id == "database.schema_documented"
+    )
+    assert schema.status.value == "fail"
+    assert any(f.rule_id == "GK201" and f.location.line == 4 for f in report.findings)
+
+
 def test_the_same_change_from_a_diff_file_without_git(tmp_path: Path) -> None:
     repo = repo_with_change(tmp_path)
     patch = tmp_path / "change.diff"

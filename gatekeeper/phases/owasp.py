@@ -489,6 +489,10 @@ NO_SECURITY_HEADERS = _rule(
     A05,
     API8,
 )
+# Judged file by file (what the pre-commit hook checks; diff mode follows their lines).
+FILE_RULE_IDS = frozenset(
+    r.id for r in (*PYTHON_RULES.values(), COMMITTED_ENV, COMMITTED_KEY, UNESCAPED_TEMPLATE)
+)
 RULES: tuple[Rule, ...] = (
     *PYTHON_RULES.values(),
     COMMITTED_ENV,
