@@ -483,6 +483,7 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
             prior_dropped,
         ),
         prior_dropped=prior_dropped,
+        narrowed=bool(opts.select or opts.ignore or opts.changes is not None),
     )
     built.append(ctx)
     report = evaluate(ctx, config, services, unanalyzed_all, engine_runs, opts)
@@ -525,6 +526,7 @@ def evaluate(
     producers = {fact: p.id for p in ALL_PHASES for fact in p.produces}
     results: dict[str, PhaseResult] = {}
     findings: dict[str, Finding] = {}
+    ctx.reported = findings  # read by validation.suppressions_accounted, evaluated last
     for pid in phase_graph.order(graph):
         phase = by_id[pid]
         enabled = pid in config.phases

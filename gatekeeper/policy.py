@@ -6,16 +6,19 @@ Suppression comments are read here, never obeyed by the engines, and every one i
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from gatekeeper.model import Finding, FindingState, Suppression, SuppressionKind
 
 MAX_SNIPPET = 200
 
-# `# gatekeeper: ignore[GK001, GK3602] reason` (also after // or --); the reason is required.
+# The comment `gatekeeper: ignore[GK001, GK3602] reason` after #, // or --; the reason is
+# required.
 _INLINE = re.compile(
     r"(?:#|//|--|/\*)\s*gatekeeper:\s*ignore\[(?P<ids>[A-Za-z0-9_.,\s-]+)\]\s*(?:--|:|-)?\s*(?P<reason>[^*\n]*)"
 )
@@ -57,14 +60,56 @@ def _clean_reason(text: str) -> str:
     return text.strip().rstrip("*/").strip()[:200]
 
 
+# `# gatekeeper: ignore[GK3602] until 2027-03-31: the vendor fix ships in Q1` expires: from
+# that day on the finding is open again (and the expired comment is itself a finding).
+_UNTIL = re.compile(r"^until\s+(?P<date>\d{4}-\d{2}-\d{2})\b\s*(?:--|:|-)?\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class InlineComment:
+    """One `gatekeeper: ignore[...]` comment, parsed."""
+
+    ids: tuple[str, ...]
+    reason: str  # empty: no reason given (the comment is not honoured)
+    until: str | None  # ISO date after which it no longer applies
+    column: int
+
+
+def parse_inline(text: str) -> InlineComment | None:
+    m = _INLINE.search(text)
+    if not m:
+        return None
+    ids = tuple(sorted({i.strip() for i in m.group("ids").split(",") if i.strip()}))
+    reason = _clean_reason(m.group("reason"))
+    until = None
+    u = _UNTIL.match(reason)
+    if u:
+        until = u.group("date")
+        reason = reason[u.end() :].strip()
+    return InlineComment(ids, reason, until, m.start())
+
+
+def today() -> str:
+    """Today's date (UTC), or the day SOURCE_DATE_EPOCH names, for reproducible runs."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC).date().isoformat()
+    return datetime.now(tz=UTC).date().isoformat()
+
+
+def expired(until: str | None) -> bool:
+    return until is not None and until < today()
+
+
 def _suppression_for(finding: Finding, line_text: str) -> Suppression | None:
-    m = _INLINE.search(line_text)
-    if m:
-        ids = {i.strip() for i in m.group("ids").split(",")}
-        if finding.rule_id in ids or finding.criterion_id in ids:
-            reason = _clean_reason(m.group("reason"))
-            if reason:
-                return Suppression(SuppressionKind.INLINE, reason)
+    inline = parse_inline(line_text)
+    if (
+        inline is not None
+        and (finding.rule_id in inline.ids or finding.criterion_id in inline.ids)
+        and inline.reason
+        and not expired(inline.until)
+    ):
+        return Suppression(SuppressionKind.INLINE, inline.reason, inline.until)
     # `# nosec` is bandit's word; gatekeeper's own Python security checks (GK38nn) replace
     # bandit's findings on their lines, so it suppresses those too.
     if "bandit" in finding.engines or finding.rule_id.startswith("GK38"):

@@ -5,7 +5,7 @@ To add one: give it a stable `name`, its `languages` and an `extract`, then list
 
 from __future__ import annotations
 
-from gatekeeper.extract import imports, logging_calls, outbound, pysecurity
+from gatekeeper.extract import imports, logging_calls, outbound, pysecurity, suppressions
 from gatekeeper.extract.base import Extractor
 from gatekeeper.migrations import alembic, django, gorm, jpa, jsorm, ormcode
 from gatekeeper.routes import python as routes_python
@@ -26,4 +26,5 @@ EXTRACTORS: tuple[Extractor, ...] = (
     outbound.PYTHON,
     logging_calls.PYTHON,
     pysecurity.PYTHON,
+    suppressions.EXTRACTOR,
 )

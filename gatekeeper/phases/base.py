@@ -75,6 +75,10 @@ class Context:
     # --baseline-report in diff mode: repository-level findings `finalize` left out because the
     # previous report had them (filled during each criterion's evaluation)
     prior_dropped: list[Finding] = field(default_factory=list)
+    # every finding of the criteria evaluated so far, by fingerprint (the runner fills it)
+    reported: Mapping[str, Finding] = field(default_factory=dict)
+    # --select/--ignore or diff mode narrowed what is reported: absence is not evidence
+    narrowed: bool = False
 
     _cache: dict[str, object] = field(default_factory=dict)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from gatekeeper import perffacts, perfresults
+from gatekeeper import perffacts, perfresults, policy
 from gatekeeper.model import Confidence, Evidence, Finding, Location, Severity, Status
 from gatekeeper.phases import owasp
 from gatekeeper.phases.base import (
@@ -183,7 +183,42 @@ RUNBOOK_MISSING = Rule(
     "Add docs/runbook.md with deployment, rollback and incident procedures.",
 )
 
+SUPPRESSION_UNEXPLAINED = Rule(
+    "GK721",
+    "suppression-without-reason",
+    "validation.suppressions_accounted",
+    Severity.MEDIUM,
+    Confidence.HIGH,
+    "A `gatekeeper: ignore[...]` comment gives no reason, so it is not honoured: the finding it "
+    "means to hide stays open, and a reviewer cannot tell why it would be safe.",
+    "Write the reason after the ids: `# gatekeeper: ignore[GK3602] the command is a constant`.",
+)
+SUPPRESSION_EXPIRED = Rule(
+    "GK722",
+    "suppression-expired",
+    "validation.suppressions_accounted",
+    Severity.MEDIUM,
+    Confidence.HIGH,
+    "A suppression's `until` date has passed: the finding it hid is open again.",
+    "Fix the finding and delete the comment, or, if the reason still holds, move the date "
+    "(`until YYYY-MM-DD:`) with a reviewer's agreement.",
+)
+SUPPRESSION_UNUSED = Rule(
+    "GK723",
+    "suppression-unused",
+    "validation.suppressions_accounted",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "A suppression names an id that has no finding on its line (fixed, moved, or never a "
+    "gatekeeper id, such as a bandit B-number): it would silently hide a future finding there.",
+    "Delete the comment or the stale id; suppress a gatekeeper rule id (GKnnn) or criterion "
+    "id, on the finding's line or alone on the line above.",
+)
+
 RULES: tuple[Rule, ...] = (
+    SUPPRESSION_UNEXPLAINED,
+    SUPPRESSION_EXPIRED,
+    SUPPRESSION_UNUSED,
     BENCHMARKS_MISSING,
     BUDGETS_UNMEASURED,
     BUDGET_EXCEEDED,
@@ -486,6 +521,117 @@ def documentation_is_complete(ctx: Context) -> Outcome:
     return out
 
 
+def _phase_of_id(ident: str) -> tuple[str | None, bool]:
+    """Which phase reports a rule or criterion id (None: gatekeeper has no such id), and
+    whether the id is one of the engines' (bandit, semgrep)."""
+    from gatekeeper.engines import rulemap
+    from gatekeeper.phases import CORE_RULES, all_criteria
+
+    if "." in ident:
+        known = ident in {c.id for c in all_criteria()}
+        return (ident.split(".", 1)[0] if known else None), False
+    by_rule = {r.id: r.criterion_id.split(".", 1)[0] for r in CORE_RULES}
+    engine_ids = {gk for gk, _ in (*rulemap.BANDIT.values(), *rulemap.SEMGREP.values())}
+    engine_ids |= {rulemap.UNMAPPED_BANDIT, rulemap.UNMAPPED_SEMGREP}
+    if ident in by_rule:
+        return by_rule[ident], False
+    return ("security", True) if ident in engine_ids else (None, False)
+
+
+@criterion("validation.suppressions_accounted", seed=False)
+def suppressions_are_accounted_for(ctx: Context) -> Outcome:
+    """Every suppression has a reason, a live date and a finding to suppress.
+
+    Why: a suppression is a decision that a finding is safe; one with no reason cannot be
+    reviewed, one past its `until` date was meant to be temporary, and one that suppresses
+    nothing (the code was fixed or moved, or the id is not gatekeeper's) would silently hide
+    the next finding on its line. Unused suppressions are judged only where the audit was
+    complete for the id's phase: the phase ran, the engines ran, nothing was selected,
+    ignored or narrowed to a diff.
+    Fix: give each `gatekeeper: ignore[ID] reason` comment its reason, fix what an expired one
+    hid, and delete stale ones.
+    """
+    from gatekeeper.extract.suppressions import SuppressionComments
+
+    found: list[tuple[str, SuppressionComments]] = []
+    for path, facts in sorted(ctx.file_facts.items()):
+        fact = facts.get("suppressions")
+        if isinstance(fact, SuppressionComments):
+            found.append((path, fact))
+    total = sum(len(f.comments) for _, f in found)
+    if not total:
+        return Outcome(
+            Status.NOT_APPLICABLE,
+            f"no `gatekeeper: ignore[...]` comment in the {len(ctx.file_facts)} source "
+            "file(s) read",
+        )
+    used: set[tuple[str, int, str]] = set()
+    for f in ctx.reported.values():
+        if f.suppression is not None and f.suppression.kind.value == "inline" and f.location.line:
+            for ident in (f.rule_id, f.criterion_id):
+                used.add((f.location.path, f.location.line, ident))
+    enabled = set(ctx.config.phases)
+    judged_unused = not ctx.narrowed
+    findings: list[Finding] = []
+    evidence: list[Evidence] = []
+    for path, fact in found:
+        for c in fact.comments:
+            where = Location(path, c.line)
+            ids = ", ".join(c.ids)
+            if not c.reason:
+                findings.append(
+                    make_finding(
+                        SUPPRESSION_UNEXPLAINED,
+                        where,
+                        f"ignore[{ids}] has no reason and is not honoured",
+                        phase=PHASE_ID,
+                    )
+                )
+                continue
+            if c.until is not None and c.until < policy.today():
+                findings.append(
+                    make_finding(
+                        SUPPRESSION_EXPIRED,
+                        where,
+                        f"ignore[{ids}] expired on {c.until}; the finding is open again",
+                        phase=PHASE_ID,
+                    )
+                )
+                continue
+            covered = (c.line, c.line + 1) if c.standalone else (c.line,)
+            for ident in c.ids:
+                phase, engine_id = _phase_of_id(ident)
+                if not judged_unused or (
+                    phase is not None
+                    and (phase not in enabled or (engine_id and not ctx.engines_enabled))
+                ):
+                    continue  # not judged: that id's findings are not all known
+                if not any((path, line, ident) in used for line in covered):
+                    why = (
+                        "not a gatekeeper rule or criterion id"
+                        if phase is None
+                        else ("no such finding on its line")
+                    )
+                    findings.append(
+                        make_finding(
+                            SUPPRESSION_UNUSED,
+                            where,
+                            f"ignore[{ident}] suppresses nothing: {why}",
+                            phase=PHASE_ID,
+                        )
+                    )
+            if len(evidence) < EVIDENCE_PER_KIND * 3:
+                until = f" until {c.until}" if c.until else ""
+                evidence.append(Evidence(path, c.line, f"ignore[{ids}]{until}: {c.reason}"))
+    return outcome_from_findings(
+        ctx,
+        findings,
+        pass_message=f"{total} suppression(s), each with a reason"
+        + ("" if judged_unused else "; unused ones are judged on full audits only"),
+        evidence=evidence,
+    )
+
+
 PHASE = Phase(
     7,
     PHASE_ID,
@@ -495,6 +641,7 @@ PHASE = Phase(
         security_scan_finds_nothing_open,
         benchmarks_are_present,
         documentation_is_complete,
+        suppressions_are_accounted_for,
     ),
     consumes=(Fact.STACK, Fact.GATES),
 )
