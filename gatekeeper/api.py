@@ -16,6 +16,7 @@ from gatekeeper import __version__, policy, scope
 from gatekeeper import baseline as baseline_mod
 from gatekeeper import config as cfg
 from gatekeeper import graph as phase_graph
+from gatekeeper.cache import Cache, open_cache
 from gatekeeper.engines import openapi, scan
 from gatekeeper.engines.semgrep import EngineFacts
 from gatekeeper.errors import ConfigError, GatekeeperError, UsageError
@@ -48,7 +49,7 @@ from gatekeeper.phases import ALL_PHASES, api_design, database, owasp, security
 from gatekeeper.phases.base import Context, Criterion, Fact, Outcome, Phase
 from gatekeeper.repo import RepoIndex
 from gatekeeper.stack import detect_services
-from gatekeeper.workers import Task, WorkerPool
+from gatekeeper.workers import Task, TaskResult, WorkerPool
 
 SCHEMA_VERSION = "1.1"
 PARSED_LANGUAGES = ("python", "javascript", "typescript", "go", "java", "kotlin")
@@ -70,6 +71,8 @@ class Options:
     task_timeout: float = 30.0
     engine_timeout: float = 900.0
     baseline_path: Path | None = None  # --baseline: accepted findings (default: the root's own)
+    use_cache: bool = False  # the per-file cache (the CLI turns it on; --no-cache)
+    cache_dir: Path | None = None  # --cache-dir (default: the user's cache directory)
     changes: scope.ChangeSet | None = None  # --diff / --changed-files: audit only the change
     prior: scope.PriorReport | None = None  # --baseline-report: a previous JSON report
     use_baseline: bool = True  # --no-baseline: every finding counts
@@ -290,7 +293,7 @@ def phase_status(statuses: Sequence[Status]) -> Status:
 
 
 def _collect_facts(
-    root: Path, index: RepoIndex, opts: Options, progress: Progress | None
+    root: Path, index: RepoIndex, opts: Options, progress: Progress | None, cache: Cache
 ) -> tuple[dict[str, dict[str, object]], list[Unanalyzed]]:
     max_bytes = {e.path: e.size for e in index.files}
     tasks = [
@@ -307,13 +310,42 @@ def _collect_facts(
     ]
     if not tasks:
         return {}, []
-    cb = (lambda done, total: progress("parsing", done, total)) if progress else None
-    with WorkerPool(jobs=opts.jobs, timeout=opts.task_timeout) as pool:
-        result = pool.run(index.root, tasks, progress=cb)
-    facts: dict[str, dict[str, object]] = {
-        path: dict(r.facts) for path, r in result.results.items()
+    keys: dict[str, str] = {}
+    if cache.enabled:
+        for t in tasks:
+            try:
+                digest = index.sha256(t.path)
+            except (GatekeeperError, OSError):
+                continue  # the worker reports why it cannot be read
+            names = ",".join(t.extractor_names)
+            keys[t.path] = Cache.key("facts", t.path, t.language, names, str(t.max_bytes), digest)
+    stored = cache.get_many(keys.values())
+    cached = {
+        path: hit
+        for path, key in keys.items()
+        if isinstance(hit := stored.get(key), TaskResult) and hit.path == path
     }
-    return facts, list(result.unanalyzed)
+    todo = [t for t in tasks if t.path not in cached]
+    results: dict[str, TaskResult] = dict(cached)
+    unanalyzed: list[Unanalyzed] = []
+    if todo:
+        cb = (lambda done, total: progress("parsing", done, total)) if progress else None
+        with WorkerPool(jobs=opts.jobs, timeout=opts.task_timeout) as pool:
+            result = pool.run(index.root, todo, progress=cb)
+        results.update(result.results)
+        unanalyzed.extend(result.unanalyzed)
+        # Only what depends on the file alone: never a timeout, a memory limit or a crash.
+        cache.put_many(
+            {
+                keys[path]: r
+                for path, r in result.results.items()
+                if path in keys and r.unanalyzed_reason is None and not r.errors
+            }
+        )
+    facts: dict[str, dict[str, object]] = {
+        path: dict(results[path].facts) for path in sorted(results)
+    }
+    return facts, unanalyzed
 
 
 def _imports_of(facts: Mapping[str, Mapping[str, object]]) -> dict[str, list[tuple[str, int]]]:
@@ -392,9 +424,40 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
 
     index = RepoIndex.build(root, exclude=config.exclude, max_file_bytes=config.max_file_bytes)
     lap("index")
-    file_facts, unanalyzed = _collect_facts(root, index, opts, progress)
-    lap("parse")
+    cache = open_cache(root, opts.cache_dir, opts.use_cache)
+    try:
+        return _audit_indexed(
+            root,
+            opts,
+            progress,
+            loaded,
+            config,
+            target_config,
+            target_config_error,
+            index,
+            cache,
+            clock,
+            lap,
+        )
+    finally:
+        cache.close()
 
+
+def _audit_indexed(
+    root: Path,
+    opts: Options,
+    progress: Progress | None,
+    loaded: cfg.LoadedConfig,
+    config: cfg.Config,
+    target_config: cfg.Config | None,
+    target_config_error: str | None,
+    index: RepoIndex,
+    cache: Cache,
+    clock: list[tuple[str, float]],
+    lap: Callable[[str], None],
+) -> Audit:
+    file_facts, unanalyzed = _collect_facts(root, index, opts, progress, cache)
+    lap("parse")
     fact_errors: dict[str, str] = {}
     services: tuple[Service, ...] = ()
     stack_problems: tuple[Unanalyzed, ...] = ()
@@ -426,6 +489,7 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
             jobs=opts.jobs or os.cpu_count() or 2,
             timeout=opts.engine_timeout,
             progress=progress,
+            cache=cache,
         )
         engine_runs, engine_findings = outcome.runs, outcome.findings
         engine_facts = outcome.facts
@@ -508,6 +572,8 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
         report = replace(report, config=report.config + filters)
     lap("phases")
     if opts.timings:
+        if cache.enabled:
+            clock += [("cache_hits", float(cache.hits)), ("cache_misses", float(cache.misses))]
         report = replace(report, timings=tuple(clock))
     return Audit(report, root)
 

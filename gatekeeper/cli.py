@@ -262,6 +262,17 @@ def cli() -> None:
     help="With --fix: seconds given to outbound HTTP calls that had no timeout.",
 )
 @click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Parse and scan every file again; read and write no cache.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the per-file cache lives (default: $XDG_CACHE_HOME/gatekeeper or "
+    "~/.cache/gatekeeper; never inside the audited repository).",
+)
+@click.option(
     "--task-id",
     metavar="ID",
     help="With --format brief: the task id in the brief (default: derived from the findings).",
@@ -302,6 +313,8 @@ def audit(
     coverage_paths: tuple[str, ...],
     apply_fixes: bool,
     fix_timeout: int,
+    no_cache: bool,
+    cache_dir: Path | None,
     task_id: str | None,
     jobs: int | None,
     timings: bool,
@@ -335,6 +348,8 @@ def audit(
             baseline_path=baseline_path,
             use_baseline=not no_baseline,
             prior=scope.load_prior(baseline_report) if baseline_report else None,
+            use_cache=not no_cache,
+            cache_dir=cache_dir,
         )
         if diff_base and changed_files:
             raise UsageError("--diff and --changed-files both name the change: give one")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gatekeeper import api
+from gatekeeper.cache import Cache
 from gatekeeper.engines import scan
 from gatekeeper.errors import UsageError
 from gatekeeper.model import EngineRun, Finding, FindingState, Severity, Unanalyzed
@@ -83,7 +84,7 @@ def check_files(
         _by_path={},
     )
     opts = api.Options(jobs=jobs, engines=engines)
-    facts, unanalyzed = api._collect_facts(root, subset, opts, None)
+    facts, unanalyzed = api._collect_facts(root, subset, opts, None, Cache(None))
     runs: tuple[EngineRun, ...] = ()
     engine_findings: tuple[Finding, ...] = ()
     if engines:

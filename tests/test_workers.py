@@ -325,7 +325,7 @@ def test_make_tasks_names_the_extractors_for_each_language(tmp_path: Path) -> No
     python_names = tuple(sorted(x.name for x in EXTRACTORS if "python" in x.languages))
     assert "imports.python" in python_names and "routes.python" in python_names
     typescript_names = tuple(x.name for x in EXTRACTORS if "typescript" in x.languages)
-    assert typescript_names == ("imports.javascript", "migrations.javascript")
+    assert typescript_names == ("imports.javascript", "migrations.javascript", "suppressions")
     assert workers.make_tasks(tmp_path, entries, 99) == [
         Task(str(tmp_path), "a.py", "python", 99, python_names, 10),
         Task(str(tmp_path), "b.ts", "typescript", 99, typescript_names, 20),

@@ -7,12 +7,13 @@ semgrep run's inventory rules (routes ...) become plain facts for the phases ins
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gatekeeper import pysyntax
+from gatekeeper.cache import Cache
 from gatekeeper.engines import bandit, rulemap, semgrep
 from gatekeeper.errors import EngineError, GatekeeperError
 from gatekeeper.model import (
@@ -186,6 +187,51 @@ def _newer_syntax_downleveled(
     )
 
 
+def _bandit_sort(issue: bandit.BanditIssue) -> tuple[str, int, int, str]:
+    return issue.sort_key()
+
+
+def _semgrep_sort(match: semgrep.SemgrepMatch) -> tuple[object, ...]:
+    return match.sort_key()
+
+
+def _file_keys(cache: Cache, index: RepoIndex, kind: str, files: Sequence[str]) -> dict[str, str]:
+    """path -> cache key for each file whose bytes can be hashed (the engine reports the rest)."""
+    keys: dict[str, str] = {}
+    if not cache.enabled:
+        return keys
+    for path in files:
+        try:
+            keys[path] = Cache.key(kind, path, index.sha256(path))
+        except (GatekeeperError, OSError):
+            continue
+    return keys
+
+
+def _cached_items(
+    cache: Cache, keys: Mapping[str, str], item_type: type
+) -> dict[str, tuple[object, ...]]:
+    """path -> the engine's results on that file from an earlier run, where all are valid."""
+    stored = cache.get_many(keys.values())
+    found: dict[str, tuple[object, ...]] = {}
+    for path, key in keys.items():
+        value = stored.get(key)
+        if isinstance(value, tuple) and all(
+            isinstance(i, item_type) and getattr(i, "path", None) == path for i in value
+        ):
+            found[path] = value
+    return found
+
+
+def _store_items(
+    cache: Cache, keys: Mapping[str, str], scanned: Iterable[str], items: Iterable[object]
+) -> None:
+    by_path: dict[str, list[object]] = {}
+    for item in items:
+        by_path.setdefault(str(getattr(item, "path", "")), []).append(item)
+    cache.put_many({keys[p]: tuple(by_path.get(p, ())) for p in scanned if p in keys})
+
+
 def run_all(
     root: Path,
     index: RepoIndex,
@@ -193,7 +239,12 @@ def run_all(
     jobs: int,
     timeout: float,
     progress: Callable[[str, int, int], None] | None = None,
+    cache: Cache | None = None,
 ) -> ScanOutcome:
+    """bandit and semgrep, concurrently. With a cache, each engine reads again only the files
+    whose content (or gatekeeper's code, or the engine's version) changed since it last
+    scanned them cleanly; the rest of its results come from the cache."""
+    cache = cache or Cache(None)
     py_files = [e.path for e in index.files if e.language in BANDIT_LANGUAGES]
     sg_files = [e.path for e in index.files if e.language in SEMGREP_LANGUAGES]
     runs: list[EngineRun] = []
@@ -211,8 +262,24 @@ def run_all(
 
     def do_bandit() -> None:
         try:
-            run = bandit.run_bandit(root, py_files, timeout=timeout, jobs=jobs)
-            run = _newer_syntax_downleveled(index, run, timeout=timeout, jobs=jobs)
+            keys = _file_keys(cache, index, f"bandit {bandit.version()}", py_files)
+            cached = _cached_items(cache, keys, bandit.BanditIssue)
+            todo = [p for p in py_files if p not in cached]
+            if todo:
+                run = bandit.run_bandit(root, todo, timeout=timeout, jobs=jobs)
+                run = _newer_syntax_downleveled(index, run, timeout=timeout, jobs=jobs)
+                if run.ok:
+                    _store_items(cache, keys, run.scanned, run.issues)
+            else:
+                run = bandit.BanditRun(bandit.version(), (), frozenset(), (), True)
+            if cached:
+                issues = [i for items in cached.values() for i in items]
+                run = replace(
+                    run,
+                    issues=tuple(sorted((*run.issues, *issues), key=_bandit_sort)),  # type: ignore[arg-type]
+                    scanned=run.scanned | frozenset(cached),
+                    expected=len(py_files),
+                )
         except EngineError as exc:
             runs.append(EngineRun("bandit", bandit.version(), False, len(py_files), 0, exc.detail))
         else:
@@ -223,14 +290,27 @@ def run_all(
 
     def do_semgrep() -> None:
         try:
+            keys = _file_keys(cache, index, f"semgrep {semgrep.version()}", sg_files)
+            cached = _cached_items(cache, keys, semgrep.SemgrepMatch)
+            todo = [p for p in sg_files if p not in cached]
             run = semgrep.run_semgrep(
                 root,
-                sg_files,
+                todo,
                 rules=semgrep.default_rules(),
                 timeout=timeout,
                 max_target_bytes=max((e.size for e in index.files), default=0) + 1,
                 jobs=jobs,
             )
+            if run.ok and todo:
+                _store_items(cache, keys, run.scanned, run.matches)
+            if cached:
+                matches = [m for items in cached.values() for m in items]
+                run = replace(
+                    run,
+                    matches=tuple(sorted((*run.matches, *matches), key=_semgrep_sort)),  # type: ignore[arg-type]
+                    scanned=run.scanned | frozenset(cached),
+                    expected=len(sg_files),
+                )
         except EngineError as exc:
             runs.append(
                 EngineRun("semgrep", semgrep.version(), False, len(sg_files), 0, exc.detail)

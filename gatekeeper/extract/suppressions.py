@@ -17,9 +17,7 @@ from gatekeeper.extract.base import FunctionExtractor, ParsedFile
 
 MARKER = "gatekeeper:"
 MAX_COMMENTS = 1000
-LANGUAGES = frozenset(
-    {"python", "javascript", "typescript", "go", "java", "kotlin", "sql", "yaml", "dockerfile"}
-)
+LANGUAGES = frozenset({"python", "javascript", "typescript", "go", "java", "kotlin"})
 
 
 @dataclass(frozen=True, slots=True, order=True)
