@@ -5,7 +5,10 @@ Order: config -> index -> workers (facts) -> stack -> engines -> phases in graph
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -426,7 +429,18 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
     lap("index")
     cache = open_cache(root, opts.cache_dir, opts.use_cache)
     try:
-        return _audit_indexed(
+        # Nothing changed since a complete audit with the same code, options and policy: its
+        # report is the answer (timings are per run, so a --timings run always audits).
+        memo = (
+            None
+            if opts.timings or not cache.enabled
+            else _report_key(root, opts, loaded, target_config, target_config_error, index)
+        )
+        if memo is not None:
+            hit = cache.get_many([memo]).get(memo)
+            if isinstance(hit, Report):
+                return Audit(hit, root)
+        done = _audit_indexed(
             root,
             opts,
             progress,
@@ -439,8 +453,91 @@ def audit(root: Path, opts: Options | None = None, progress: Progress | None = N
             clock,
             lap,
         )
+        report = done.report
+        if memo is not None and not _machine_dependent(report):
+            cache.put_many({memo: report})
+        return done
     finally:
         cache.close()
+
+
+_MACHINE_DEPENDENT = re.compile(
+    r"timed out|time limit|timeout|memory|killed|crashed|signal", re.IGNORECASE
+)
+
+
+def _machine_dependent(report: Report) -> bool:
+    """Whether an outcome came from this machine's limits rather than from the files: an
+    engine that failed, or a timeout, memory limit or crash anywhere. Such a report is not
+    stored: the next run may get further."""
+    if any(not r.ok for r in report.engines):
+        return True
+    texts = [u.reason for u in report.unanalyzed] + [
+        c.message for p in report.phases for c in p.criteria if c.status == Status.ERROR
+    ]
+    return any(_MACHINE_DEPENDENT.search(t) for t in texts)
+
+
+def _canonical(value: object) -> object:
+    """A value as plain, ordered data, so that its text is the same in every process."""
+    if hasattr(value, "__dataclass_fields__"):
+        return [type(value).__name__] + [
+            [name, _canonical(getattr(value, name))]
+            for name in value.__dataclass_fields__
+            if not name.startswith("_")
+        ]
+    if isinstance(value, Mapping):
+        return sorted([str(k), _canonical(v)] for k, v in value.items())
+    if isinstance(value, (set, frozenset)):
+        return sorted(repr(_canonical(v)) for v in value)
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    return repr(value)
+
+
+def _report_key(
+    root: Path,
+    opts: Options,
+    loaded: cfg.LoadedConfig,
+    target_config: cfg.Config | None,
+    target_config_error: str | None,
+    index: RepoIndex,
+) -> str | None:
+    """The whole-report cache key: gatekeeper's code, the engines' versions, the options, the
+    policy, today's date (suppressions expire) and every indexed file's path, size and content
+    hash, with the links, skipped directories and unreadable files. None when a file cannot be
+    hashed (then the audit runs; it reports why)."""
+    from gatekeeper.engines import bandit, semgrep
+
+    files = []
+    try:
+        for e in index.files:
+            files.append([e.path, e.size, e.language or "", e.ignored, index.sha256(e.path)])
+    except (GatekeeperError, OSError):
+        return None
+    outside: list[str] = []
+    for extra in (opts.config_path, opts.baseline_path):
+        if extra is not None:
+            try:
+                outside.append(hashlib.sha256(Path(extra).read_bytes()).hexdigest())
+            except OSError:
+                return None
+    parts = {
+        "root": str(root),
+        "engines": [bandit.version(), semgrep.version()],
+        "opts": _canonical(replace(opts, jobs=None, cache_dir=None)),
+        "config": _canonical(loaded),
+        "target_config": _canonical(target_config),
+        "target_config_error": target_config_error,
+        "outside_files": outside,
+        "today": policy.today(),
+        "files": files,
+        "links": _canonical(index.links),
+        "skipped": _canonical(index.skipped),
+        "unanalyzed": _canonical(index.unanalyzed),
+        "notes": list(index.notes),
+    }
+    return Cache.key("report", json.dumps(parts, sort_keys=True))
 
 
 def _audit_indexed(
@@ -676,8 +773,7 @@ def remediation_plan(
 ) -> tuple[RemediationStep, ...]:
     """The open findings that fail the security gates, in the order to fix them: most severe
     first, then the security phase before final validation, then by place."""
-    from gatekeeper.engines.rulemap import FIX_HINTS, MECHANICAL
-    from gatekeeper.fix import FIXABLE
+    from gatekeeper.engines.rulemap import FIX_HINTS, FIXABLE, MECHANICAL
     from gatekeeper.phases import CORE_RULES
 
     fixes = {**FIX_HINTS, **{r.id: r.fix for r in CORE_RULES}}

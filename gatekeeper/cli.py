@@ -20,7 +20,6 @@ import click
 
 from gatekeeper import __version__, api, baseline, scope, yamlsafe
 from gatekeeper import config as cfg
-from gatekeeper import fix as fixer
 from gatekeeper import graph as phase_graph
 from gatekeeper.engines import rulemap
 from gatekeeper.errors import ConfigError, GatekeeperError, UsageError
@@ -257,7 +256,7 @@ def cli() -> None:
 @click.option(
     "--fix-timeout",
     type=click.IntRange(1, 600),
-    default=fixer.TIMEOUT_SECONDS,
+    default=rulemap.FIX_TIMEOUT_SECONDS,
     show_default=True,
     help="With --fix: seconds given to outbound HTTP calls that had no timeout.",
 )
@@ -367,6 +366,8 @@ def audit(
         show_bar = not quiet and sys.stderr.isatty()
         if apply_fixes:
             # Several audits in a row: no progress bar, which would restart at each one.
+            from gatekeeper import fix as fixer  # libcst's codemods load only when asked for
+
             result = fixer.remediate(path, opts, timeout=fix_timeout).audit
         else:
             with _progress(show_bar) as progress:
@@ -444,7 +445,7 @@ def baseline_cmd(action: str, path: Path, config_path: Path | None, no_engines: 
 @click.option(
     "--timeout",
     type=click.IntRange(1, 600),
-    default=fixer.TIMEOUT_SECONDS,
+    default=rulemap.FIX_TIMEOUT_SECONDS,
     show_default=True,
     help="Seconds given to outbound HTTP calls that had no timeout.",
 )
@@ -459,6 +460,8 @@ def fix_cmd(path: Path, preview: bool, config_path: Path | None, timeout: int) -
     """
 
     def run() -> int:
+        from gatekeeper import fix as fixer  # libcst's codemods load only when asked for
+
         opts = api.Options(config_path=config_path)
         if preview:
             fixes = fixer.preview(path, opts, timeout=timeout)

@@ -33,6 +33,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from gatekeeper import api
+from gatekeeper.engines import rulemap
 from gatekeeper.model import (
     AppliedFix,
     Finding,
@@ -42,14 +43,14 @@ from gatekeeper.model import (
     RemediationStatus,
 )
 
-TIMEOUT_SECONDS = 10
+TIMEOUT_SECONDS = rulemap.FIX_TIMEOUT_SECONDS
 YAML_LOAD = "GK3506"
 NO_CERT_CHECK = "GK3501"
 NO_TIMEOUT = frozenset({"GK3113", "GK422"})
 FLASK_DEBUG = "GK3201"
 DJANGO_DEBUG = "GK3823"
 SHELL_TRUE = "GK3602"
-FIXABLE = frozenset({YAML_LOAD, NO_CERT_CHECK, *NO_TIMEOUT, FLASK_DEBUG, DJANGO_DEBUG, SHELL_TRUE})
+FIXABLE = rulemap.FIXABLE
 # A literal command becomes an argument list only when the shell would have done nothing but
 # split it on spaces: plain words, no builtins or keywords, no `VAR=value` prefix.
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9_./:,@+-]+")

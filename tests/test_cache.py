@@ -119,3 +119,66 @@ def test_no_cache_and_an_unusable_directory_cost_time_not_the_audit(tmp_path: Pa
     assert not broken.enabled and broken.error and "cache disabled" in broken.error
     report = audit(repo, blocker / "sub", engines=False)
     assert report.phases  # the audit ran without a cache
+
+
+@pytest.mark.engines
+def test_an_unchanged_repository_gets_the_stored_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same code, options, policy, day and files: the report of the last complete audit is
+    returned without auditing again; any change audits again."""
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "fixtures" / "example", repo)
+    opts = api.Options(use_cache=True, cache_dir=tmp_path / "cache")
+    first = api.audit(repo, opts).report
+    assert first.complete
+
+    real = api._audit_indexed
+    calls: list[str] = []
+
+    def counting(*args: object, **kw: object) -> api.Audit:
+        calls.append("audited")
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(api, "_audit_indexed", counting)
+    again = api.audit(repo, opts).report
+    assert calls == [] and jsonout.render(again) == jsonout.render(first)
+
+    api.audit(repo, replace(opts, phases=("security",)))  # other options
+    assert calls == ["audited"]
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "4102444800")  # another day: suppressions expire
+    api.audit(repo, opts)
+    assert calls == ["audited"] * 2
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    (repo / "README.md").write_text((repo / "README.md").read_text() + "\nOne more line.\n")
+    changed = api.audit(repo, opts).report
+    assert calls == ["audited"] * 3
+    assert changed.complete
+
+
+def test_a_report_shaped_by_this_machines_limits_is_not_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A timeout is about the machine, not the files: the next run should try again. A file
+    that is simply unreadable (an incomplete but deterministic report) is stored."""
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "fixtures" / "example", repo)
+    opts = api.Options(use_cache=True, cache_dir=tmp_path / "cache", engines=False)
+    real = api._audit_indexed
+    calls: list[str] = []
+
+    def timing_out(*args: object, **kw: object) -> api.Audit:
+        calls.append("audited")
+        done = real(*args, **kw)  # type: ignore[arg-type]
+        slow = api.Unanalyzed("app/main.py", "timed out after 30 s (the per-file limit)", "parse")
+        return replace(done, report=replace(done.report, unanalyzed=(slow,)))
+
+    monkeypatch.setattr(api, "_audit_indexed", timing_out)
+    api.audit(repo, opts)
+    api.audit(repo, opts)
+    assert calls == ["audited"] * 2
+    monkeypatch.setattr(api, "_audit_indexed", real)
+    assert not api.audit(repo, opts).report.complete  # no engines: deterministic, stored
+    monkeypatch.setattr(api, "_audit_indexed", timing_out)
+    api.audit(repo, opts)
+    assert calls == ["audited"] * 2

@@ -256,3 +256,17 @@ def test_no_iteration_allowed_leaves_the_files_and_says_exhausted(tmp_path: Path
     # nothing was fixed: the yaml.load and the shell built from input are both in the plan
     assert [s.rule_id for s in rem.plan] == ["GK3602", "GK3506"]
     assert (tmp_path / "tools.py").read_text() == TOOLS
+
+
+def test_the_fixable_ids_are_the_codemods_ids() -> None:
+    """rulemap.FIXABLE (read without importing libcst) names exactly the rules fix.py fixes."""
+    from gatekeeper import fix
+
+    assert fix.FIXABLE == {
+        fix.YAML_LOAD,
+        fix.NO_CERT_CHECK,
+        *fix.NO_TIMEOUT,
+        fix.FLASK_DEBUG,
+        fix.DJANGO_DEBUG,
+        fix.SHELL_TRUE,
+    }

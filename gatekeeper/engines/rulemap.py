@@ -283,3 +283,7 @@ FIX_HINTS: dict[str, str] = {
     "SQL text.",
 }
 MECHANICAL = " `gatekeeper audit --fix` does this where the code allows it."
+# The rule ids gatekeeper/fix.py has a codemod for, and the timeout it gives HTTP calls (here,
+# not in fix.py, so that reading them does not import libcst).
+FIXABLE = frozenset({"GK3506", "GK3501", "GK3113", "GK422", "GK3201", "GK3823", "GK3602"})
+FIX_TIMEOUT_SECONDS = 10
