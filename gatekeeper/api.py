@@ -645,6 +645,8 @@ def _audit_indexed(
         ),
         prior_dropped=prior_dropped,
         narrowed=bool(opts.select or opts.ignore or opts.changes is not None),
+        diff_mode=opts.changes is not None,
+        prior=opts.prior,
     )
     built.append(ctx)
     report = evaluate(ctx, config, services, unanalyzed_all, engine_runs, opts)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from gatekeeper.errors import UsageError
-from gatekeeper.model import Finding
+from gatekeeper.model import Finding, Severity
 
 GIT_TIMEOUT = 60
 MAX_CHANGE_BYTES = 50_000_000  # a diff or list larger than this is refused, not truncated
@@ -243,12 +243,29 @@ def from_git(root: Path, base: str, env: Mapping[str, str] | None = None) -> Cha
 
 @dataclass(frozen=True, slots=True)
 class PriorReport:
-    """What `--baseline-report` contributes: the criteria that failed and the open findings."""
+    """What `--baseline-report` contributes: the criteria that failed, the open findings, how
+    many were open per phase and severity, and the line coverage it measured."""
 
     source: str
     failed_criteria: frozenset[str]
     open_findings: frozenset[str]
-    open_by_phase: Mapping[str, int]
+    open_by_phase: Mapping[str, Mapping[str, int]]  # phase -> severity -> open findings
+    line_coverage: float | None = None
+
+    def open_at_or_above(self, phase: str, threshold: Severity) -> int:
+        counts = self.open_by_phase.get(phase, {})
+        return sum(n for sev, n in counts.items() if Severity(sev).rank >= threshold.rank)
+
+
+COVERAGE_CRITERION = "testing.unit_tests_coverage"
+_COVERAGE = re.compile(r"\bcoverage (\d+(?:\.\d+)?)%")
+
+
+def line_coverage(message: str) -> float | None:
+    """The measured line coverage in the coverage criterion's message ("coverage 88.9%
+    ..."), the one figure a ratchet compares."""
+    m = _COVERAGE.search(message)
+    return float(m.group(1)) if m else None
 
 
 def load_prior(path: Path) -> PriorReport:
@@ -267,15 +284,27 @@ def load_prior(path: Path) -> PriorReport:
             str(c["id"]) for p in phases for c in p["criteria"] if c["status"] == "fail"
         )
         opened = [f for f in findings if f.get("state") == "open"]
-        by_phase: dict[str, int] = {}
+        by_phase: dict[str, dict[str, int]] = {}
         for f in opened:
-            by_phase[str(f["phase"])] = by_phase.get(str(f["phase"]), 0) + 1
+            severity = Severity(str(f["severity"])).value
+            counts = by_phase.setdefault(str(f["phase"]), {})
+            counts[severity] = counts.get(severity, 0) + 1
         fingerprints = frozenset(str(f["fingerprint"]) for f in opened)
-    except (KeyError, TypeError, AttributeError) as exc:
+        coverage = next(
+            (
+                line_coverage(str(c.get("message", "")))
+                for p in phases
+                for c in p["criteria"]
+                if c["id"] == COVERAGE_CRITERION and c["status"] in ("pass", "fail")
+            ),
+            None,
+        )
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise UsageError(
-            f"--baseline-report {path}: not a gatekeeper JSON report (--format json); missing {exc}"
+            f"--baseline-report {path}: not a gatekeeper JSON report (--format json); "
+            f"missing or invalid {exc}"
         ) from exc
-    return PriorReport(path.name, failed, fingerprints, by_phase)
+    return PriorReport(path.name, failed, fingerprints, by_phase, coverage)
 
 
 def dropped_because(

@@ -281,3 +281,53 @@ def test_git_runs_no_program_the_repository_configures(tmp_path: Path) -> None:
     assert "app/service.py" in changes.files
     assert not marker.exists()
     assert os.environ.get("GIT_DIR") is None
+
+
+# ---------------------------------------------------------------------------- ratchet
+
+
+def _ratchet(report: dict) -> dict:
+    return _criterion(report, "validation.no_regression")
+
+
+def test_the_ratchet_fails_when_a_gate_gains_findings(tmp_path: Path) -> None:
+    repo = repo_with_change(tmp_path)
+    git(repo, "checkout", "-q", "main")
+    runner = CliRunner()
+    args = ["--phase", "security", "--phase", "validation", "--no-engines", "--format", "json"]
+    prior = tmp_path / "main.json"
+    runner.invoke(cli, ["audit", str(repo), *args, "--output", str(prior)])
+    same = json.loads(
+        runner.invoke(cli, ["audit", str(repo), *args, "--baseline-report", str(prior)]).stdout
+    )
+    assert _ratchet(same)["status"] == "pass"
+    assert any("security: 2 -> 2" in e["what"] for e in _ratchet(same)["evidence"])
+    git(repo, "checkout", "-q", "feature")  # one more SQL injection
+    worse = json.loads(
+        runner.invoke(cli, ["audit", str(repo), *args, "--baseline-report", str(prior)]).stdout
+    )
+    assert _ratchet(worse)["status"] == "fail"
+    [gk724] = [f for f in worse["findings"] if f["rule_id"] == "GK724"]
+    assert gk724["message"] == (
+        "gate security: open findings at or above medium rose from 2 to 3 against main.json"
+    )
+    none = json.loads(runner.invoke(cli, ["audit", str(repo), *args]).stdout)
+    assert _ratchet(none)["status"] == "not_applicable"
+
+
+def test_the_ratchet_fails_when_coverage_drops(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "fixtures" / "testing-covered", repo)
+    runner = CliRunner()
+    args = ["--phase", "testing", "--phase", "validation", "--no-engines", "--format", "json"]
+    prior = tmp_path / "before.json"
+    runner.invoke(cli, ["audit", str(repo), *args, "--output", str(prior)])
+    assert scope.load_prior(prior).line_coverage == 88.9
+    report = repo / "coverage.xml"
+    report.write_text(report.read_text().replace('hits="1"', 'hits="0"', 4))  # 12 of 18
+    after = json.loads(
+        runner.invoke(cli, ["audit", str(repo), *args, "--baseline-report", str(prior)]).stdout
+    )
+    assert [f["message"] for f in after["findings"] if f["rule_id"] == "GK725"] == [
+        "line coverage dropped from 88.9% to 66.7% against before.json"
+    ]

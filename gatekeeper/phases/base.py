@@ -27,6 +27,7 @@ from gatekeeper.model import (
     Unanalyzed,
 )
 from gatekeeper.repo import LinkEntry, RepoIndex
+from gatekeeper.scope import PriorReport
 
 
 class Fact:
@@ -79,6 +80,8 @@ class Context:
     reported: Mapping[str, Finding] = field(default_factory=dict)
     # --select/--ignore or diff mode narrowed what is reported: absence is not evidence
     narrowed: bool = False
+    diff_mode: bool = False
+    prior: PriorReport | None = None  # --baseline-report
 
     _cache: dict[str, object] = field(default_factory=dict)
 

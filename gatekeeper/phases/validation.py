@@ -215,7 +215,30 @@ SUPPRESSION_UNUSED = Rule(
     "id, on the finding's line or alone on the line above.",
 )
 
+GATE_REGRESSED = Rule(
+    "GK724",
+    "gate-regressed",
+    "validation.no_regression",
+    Severity.MEDIUM,
+    Confidence.HIGH,
+    "A gate has more open findings at or above the threshold than in the previous report "
+    "(--baseline-report): the change made it worse.",
+    "Fix the new findings (the report lists them under the gate), or suppress each with the "
+    "reason it is safe.",
+)
+COVERAGE_DROPPED = Rule(
+    "GK725",
+    "coverage-dropped",
+    "validation.no_regression",
+    Severity.MEDIUM,
+    Confidence.HIGH,
+    "Line coverage is lower than in the previous report (--baseline-report).",
+    "Add tests for the code the change added, so coverage does not fall.",
+)
+
 RULES: tuple[Rule, ...] = (
+    GATE_REGRESSED,
+    COVERAGE_DROPPED,
     SUPPRESSION_UNEXPLAINED,
     SUPPRESSION_EXPIRED,
     SUPPRESSION_UNUSED,
@@ -632,6 +655,87 @@ def suppressions_are_accounted_for(ctx: Context) -> Outcome:
     )
 
 
+COVERAGE_TOLERANCE = 0.05  # percentage points: rounding in the reports, not a drop
+
+
+@criterion("validation.no_regression", seed=False)
+def no_gate_is_worse_than_before(ctx: Context) -> Outcome:
+    """No gate is worse than in the previous report.
+
+    Why: on a repository with a history of findings, a ratchet keeps it from getting worse
+    while the old findings are paid down: against the previous report (`--baseline-report`,
+    the base branch's `--format json` output), no gate may gain open findings at or above the
+    threshold, and line coverage may not drop. Diff mode counts only the change's findings,
+    so it is not compared there.
+    Fix: fix or justify the new findings; add tests for new code.
+    """
+    from gatekeeper import scope
+
+    prior = ctx.prior
+    if prior is None:
+        return Outcome(Status.NOT_APPLICABLE, "no previous report given (--baseline-report)")
+    if ctx.diff_mode:
+        return Outcome(
+            Status.NOT_APPLICABLE,
+            "diff mode counts only the change's findings; the ratchet compares full audits",
+        )
+    threshold = ctx.config.severity_threshold
+    now: dict[str, int] = {}
+    for f in ctx.reported.values():
+        if f.state.value == "open" and f.severity.rank >= threshold.rank:
+            now[f.phase] = now.get(f.phase, 0) + 1
+    findings: list[Finding] = []
+    evidence: list[Evidence] = []
+    for phase_id in ("requirements", *GATED_PHASES):
+        if phase_id not in ctx.config.phases:
+            continue
+        before, after = prior.open_at_or_above(phase_id, threshold), now.get(phase_id, 0)
+        evidence.append(
+            Evidence(prior.source, None, f"{phase_id}: {before} -> {after} open finding(s)")
+        )
+        if after > before:
+            findings.append(
+                make_finding(
+                    GATE_REGRESSED,
+                    Location("."),
+                    f"gate {phase_id}: open findings at or above {threshold} rose from "
+                    f"{before} to {after} against {prior.source}",
+                    phase=PHASE_ID,
+                )
+            )
+    earlier = ctx.earlier.get("testing")
+    measured = None
+    if earlier is not None:
+        measured = next(
+            (
+                scope.line_coverage(c.message)
+                for c in earlier[1]
+                if c.id == scope.COVERAGE_CRITERION and c.status in (Status.PASS, Status.FAIL)
+            ),
+            None,
+        )
+    if prior.line_coverage is not None and measured is not None:
+        evidence.append(
+            Evidence(prior.source, None, f"line coverage {prior.line_coverage}% -> {measured}%")
+        )
+        if measured < prior.line_coverage - COVERAGE_TOLERANCE:
+            findings.append(
+                make_finding(
+                    COVERAGE_DROPPED,
+                    Location("."),
+                    f"line coverage dropped from {prior.line_coverage}% to {measured}% "
+                    f"against {prior.source}",
+                    phase=PHASE_ID,
+                )
+            )
+    return outcome_from_findings(
+        ctx,
+        findings,
+        pass_message=f"no gate has more open findings than in {prior.source}",
+        evidence=evidence,
+    )
+
+
 PHASE = Phase(
     7,
     PHASE_ID,
@@ -642,6 +746,7 @@ PHASE = Phase(
         benchmarks_are_present,
         documentation_is_complete,
         suppressions_are_accounted_for,
+        no_gate_is_worse_than_before,
     ),
     consumes=(Fact.STACK, Fact.GATES),
 )
