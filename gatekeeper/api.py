@@ -645,7 +645,7 @@ def _audit_indexed(
         ),
         prior_dropped=prior_dropped,
         narrowed=bool(opts.select or opts.ignore or opts.changes is not None),
-        diff_mode=opts.changes is not None,
+        changes=opts.changes,
         prior=opts.prior,
     )
     built.append(ctx)

@@ -26,8 +26,15 @@ _NOSEC = re.compile(r"#\s*nosec\b(?P<rest>[^\n]*)")
 _NOSEMGREP = re.compile(r"(?:#|//)\s*nosemgrep\b(?::\s*[\w.,-]+)?(?P<rest>[^\n]*)")
 
 
+# A suppression comment at the end of a line is not part of what the line does: adding one
+# must not change the finding's fingerprint (a baseline or previous report still matches it).
+_TRAILING_SUPPRESSION = re.compile(
+    r"\s*(?:#|//|--|/\*)\s*(?:gatekeeper:\s*ignore\[|nosec\b|nosemgrep\b).*$"
+)
+
+
 def normalize(snippet: str) -> str:
-    return " ".join(snippet.split())
+    return " ".join(_TRAILING_SUPPRESSION.sub("", snippet).split())
 
 
 def fingerprint(

@@ -54,6 +54,8 @@ _GIT_FLAGS = (
     "core.pager=cat",
     "-c",
     "color.ui=false",
+    "-c",
+    "protocol.allow=never",
     "--no-pager",
 )
 

@@ -97,3 +97,18 @@ def test_snippet_of() -> None:
     assert policy.snippet_of(("a", "  b  "), 2) == "b"
     assert policy.snippet_of(("a",), 5) is None
     assert policy.snippet_of(None, 1) is None
+
+
+def test_a_suppression_comment_does_not_change_the_fingerprint() -> None:
+    """Adding `# gatekeeper: ignore[...]` (or nosec) to a line keeps the finding's identity,
+    so a baseline or a previous report still recognizes it."""
+    from gatekeeper.policy import fingerprint
+
+    plain = fingerprint("GK3801", "app.py", "search", "cur.execute(q)", 0)
+    for comment in (
+        "  # gatekeeper: ignore[GK3801] q is built from constants",
+        "  # nosec B608 reviewed",
+        "  // nosemgrep: gk-js-sql-injection",
+    ):
+        assert fingerprint("GK3801", "app.py", "search", "cur.execute(q)" + comment, 0) == plain
+    assert fingerprint("GK3801", "app.py", "search", "cur.execute(q2)", 0) != plain

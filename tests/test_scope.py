@@ -331,3 +331,44 @@ def test_the_ratchet_fails_when_coverage_drops(tmp_path: Path) -> None:
     assert [f["message"] for f in after["findings"] if f["rule_id"] == "GK725"] == [
         "line coverage dropped from 88.9% to 66.7% against before.json"
     ]
+
+
+# ---------------------------------------------------------------------------- added suppressions
+
+
+def test_a_suppression_the_change_adds_never_turns_a_fail_into_a_pass(tmp_path: Path) -> None:
+    """The pull request hides its own injection with a reasoned comment: the finding shows as
+    suppressed, and GK726 keeps the gate failing until a reviewer accepts it."""
+    repo = repo_with_change(tmp_path)
+    service = repo / "app" / "service.py"
+    lines = service.read_text().splitlines(keepends=True)
+    lines[46] = lines[46].rstrip("\n") + "  # gatekeeper: ignore[GK3801] the term is checked\n"
+    service.write_text("".join(lines))
+    git(repo, "commit", "-q", "-am", "hide it")
+    report = api.audit(repo, replace(OPTS, changes=scope.from_git(repo, "main"))).report
+    [sql] = [f for f in report.findings if f.rule_id == "GK3801"]
+    assert sql.state.value == "suppressed" and sql.location.line == 47
+    [added] = [f for f in report.findings if f.rule_id == "GK726"]
+    assert added.location.line == 47 and "a reviewer must accept it" in added.message
+    accounted = next(
+        c for p in report.phases for c in p.criteria if c.id == "validation.suppressions_accounted"
+    )
+    assert accounted.status.value == "fail" and report.verdict.value == "fail"
+
+
+def test_without_git_a_previous_report_shows_the_added_suppression(tmp_path: Path) -> None:
+    repo = repo_with_change(tmp_path)
+    runner = CliRunner()
+    args = ["--phase", "security", "--phase", "validation", "--no-engines", "--format", "json"]
+    prior = tmp_path / "before.json"
+    runner.invoke(cli, ["audit", str(repo), *args, "--output", str(prior)])
+    service = repo / "app" / "service.py"
+    lines = service.read_text().splitlines(keepends=True)
+    lines[22] = lines[22].rstrip("\n") + "  # gatekeeper: ignore[GK3801] owner is an id\n"
+    service.write_text("".join(lines))
+    after = json.loads(
+        runner.invoke(cli, ["audit", str(repo), *args, "--baseline-report", str(prior)]).stdout
+    )
+    assert [
+        (f["rule_id"], f["location"]["line"]) for f in after["findings"] if f["rule_id"] == "GK726"
+    ] == [("GK726", 23)]

@@ -27,7 +27,7 @@ from gatekeeper.model import (
     Unanalyzed,
 )
 from gatekeeper.repo import LinkEntry, RepoIndex
-from gatekeeper.scope import PriorReport
+from gatekeeper.scope import ChangeSet, PriorReport
 
 
 class Fact:
@@ -80,8 +80,12 @@ class Context:
     reported: Mapping[str, Finding] = field(default_factory=dict)
     # --select/--ignore or diff mode narrowed what is reported: absence is not evidence
     narrowed: bool = False
-    diff_mode: bool = False
+    changes: ChangeSet | None = None  # diff mode: what the change touched
     prior: PriorReport | None = None  # --baseline-report
+
+    @property
+    def diff_mode(self) -> bool:
+        return self.changes is not None
 
     _cache: dict[str, object] = field(default_factory=dict)
 

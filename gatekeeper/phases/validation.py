@@ -236,8 +236,22 @@ COVERAGE_DROPPED = Rule(
     "Add tests for the code the change added, so coverage does not fall.",
 )
 
+SUPPRESSION_ADDED = Rule(
+    "GK726",
+    "suppression-added-by-change",
+    "validation.suppressions_accounted",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "The change adds (or edits) a suppression: a finding that was open is now suppressed. The "
+    "author of a change cannot accept their own finding; the gate keeps failing until a "
+    "reviewer does.",
+    "Have a reviewer read the reason and accept it (an approved override, or the suppression "
+    "landed on the base branch), or fix the finding instead.",
+)
+
 RULES: tuple[Rule, ...] = (
     GATE_REGRESSED,
+    SUPPRESSION_ADDED,
     COVERAGE_DROPPED,
     SUPPRESSION_UNEXPLAINED,
     SUPPRESSION_EXPIRED,
@@ -561,6 +575,38 @@ def _phase_of_id(ident: str) -> tuple[str | None, bool]:
     return ("security", True) if ident in engine_ids else (None, False)
 
 
+_SUPPRESSED_HERE = frozenset({"inline", "nosec", "nosemgrep", "spec"})
+
+
+def _suppressions_added(ctx: Context) -> list[Finding]:
+    """Findings the change itself suppressed: in diff mode, a suppressed finding whose line,
+    or the line above it (where a suppression comment may stand), changed; with a previous
+    report, a finding it had open that is now suppressed in the code (a baseline entry is the
+    base branch's decision, so it does not count)."""
+    out = []
+    for f in sorted(ctx.reported.values(), key=Finding.sort_key):
+        if f.suppression is None or f.suppression.kind.value not in _SUPPRESSED_HERE:
+            continue
+        loc = f.location
+        by_diff = (
+            ctx.changes is not None
+            and loc.line is not None
+            and any(ctx.changes.covers(loc.path, line) for line in (loc.line, loc.line - 1))
+        )
+        by_prior = ctx.prior is not None and f.fingerprint in ctx.prior.open_findings
+        if by_diff or by_prior:
+            out.append(
+                make_finding(
+                    SUPPRESSION_ADDED,
+                    loc,
+                    f"this change suppresses {f.rule_id} ({f.suppression.kind.value}: "
+                    f"{f.suppression.reason}); a reviewer must accept it",
+                    phase=PHASE_ID,
+                )
+            )
+    return out
+
+
 @criterion("validation.suppressions_accounted", seed=False)
 def suppressions_are_accounted_for(ctx: Context) -> Outcome:
     """Every suppression has a reason, a live date and a finding to suppress.
@@ -581,8 +627,9 @@ def suppressions_are_accounted_for(ctx: Context) -> Outcome:
         fact = facts.get("suppressions")
         if isinstance(fact, SuppressionComments):
             found.append((path, fact))
+    added = _suppressions_added(ctx)
     total = sum(len(f.comments) for _, f in found)
-    if not total:
+    if not total and not added:
         return Outcome(
             Status.NOT_APPLICABLE,
             f"no `gatekeeper: ignore[...]` comment in the {len(ctx.file_facts)} source "
@@ -646,6 +693,7 @@ def suppressions_are_accounted_for(ctx: Context) -> Outcome:
             if len(evidence) < EVIDENCE_PER_KIND * 3:
                 until = f" until {c.until}" if c.until else ""
                 evidence.append(Evidence(path, c.line, f"ignore[{ids}]{until}: {c.reason}"))
+    findings += added
     return outcome_from_findings(
         ctx,
         findings,
