@@ -514,3 +514,27 @@ def test_worker_entry_point_speaks_the_frame_protocol(tmp_path: Path) -> None:
     ready, reply = replies
     assert isinstance(ready, workers._Ready) and "imports.python" in ready.extractor_names
     assert isinstance(reply, workers._Reply) and modules(reply.result) == [("os", 1)]
+
+
+def test_statements_are_visited_in_ast_walks_order_without_expressions() -> None:
+    """pyparse.statements finds imports and definitions as ast.walk would, in the same
+    order, while skipping every expression node (the cheap walk the route and import
+    extractors use)."""
+    import ast
+
+    from gatekeeper.extract.pyparse import statements
+
+    source = (
+        "import a\n"
+        "try:\n    import b\nexcept ImportError:\n    import c\nelse:\n    import d\n"
+        "finally:\n    import e\n"
+        "def f():\n    if x:\n        import g\n    return [y for y in z]\n"
+        "match v:\n    case 1:\n        import h\n"
+        "class K:\n    import i\n"
+    )
+    tree = ast.parse(source)
+    kinds = (ast.stmt, ast.excepthandler, ast.match_case)
+    expected = [n for n in ast.walk(tree) if isinstance(n, kinds)]
+    assert list(statements(tree)) == expected
+    imports = [n.names[0].name for n in statements(tree) if isinstance(n, ast.Import)]
+    assert sorted(imports) == ["a", "b", "c", "d", "e", "g", "h", "i"]

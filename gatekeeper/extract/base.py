@@ -44,7 +44,16 @@ class ParsedFile:
     parsed on first use, so extractors that never ask for concrete syntax never pay for it.
     """
 
-    __slots__ = ("_cst", "_cst_error", "encoding_fallback", "language", "path", "text", "tree")
+    __slots__ = (
+        "_cst",
+        "_cst_error",
+        "_nodes",
+        "encoding_fallback",
+        "language",
+        "path",
+        "text",
+        "tree",
+    )
 
     def __init__(
         self,
@@ -63,6 +72,15 @@ class ParsedFile:
         self.tree = tree
         self._cst = cst
         self._cst_error: pyparse.PythonUnparsableError | None = None
+        self._nodes: list[ast.AST] | None = None
+
+    @property
+    def nodes(self) -> list[ast.AST]:
+        """Every node of the ast in ast.walk's order, walked once and shared by every
+        extractor that reads expressions (the tree is read-only to them); empty without one."""
+        if self._nodes is None:
+            self._nodes = list(ast.walk(self.tree)) if self.tree is not None else []
+        return self._nodes
 
     @property
     def cst(self) -> libcst.Module:

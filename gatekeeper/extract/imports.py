@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from gatekeeper.extract import pyparse
 from gatekeeper.extract.base import FunctionExtractor, ParsedFile
 
 if TYPE_CHECKING:
@@ -44,8 +45,9 @@ def _python_imports(pf: ParsedFile) -> FileImports:
 
 
 def _ast_imports(tree: ast.Module) -> Iterator[ImportFact]:
-    # ast.walk is iterative, so deep but valid trees cannot exhaust the recursion limit here.
-    for node in ast.walk(tree):
+    # Iterative, so deep but valid trees cannot exhaust the recursion limit here; imports are
+    # statements, so expressions are never visited.
+    for node in pyparse.statements(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield ImportFact(alias.name, node.lineno)

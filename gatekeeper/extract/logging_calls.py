@@ -52,7 +52,7 @@ def _extract(pf: ParsedFile) -> LoggingFacts | None:
         if len(found) < MAX_SIGHTINGS:
             found.append(LogSighting(line, kind, detail[:120]))
 
-    for node in ast.walk(pf.tree):
+    for node in pf.nodes:
         if isinstance(node, ast.Import | ast.ImportFrom):
             names = (
                 [a.name for a in node.names]

@@ -35,7 +35,7 @@ def _extract(pf: ParsedFile) -> OutboundCalls | None:
     requests_names = {"requests"}
     urlopen_names: set[str] = set()
     sessions: set[str] = set()
-    for node in ast.walk(pf.tree):
+    for node in pf.nodes:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name == "requests":
@@ -47,7 +47,7 @@ def _extract(pf: ParsedFile) -> OutboundCalls | None:
             if made.endswith("Session") and made.split(".")[0] in requests_names | {"Session"}:
                 sessions.update(t.id for t in node.targets if isinstance(t, ast.Name))
     calls: list[OutboundCall] = []
-    for node in ast.walk(pf.tree):
+    for node in pf.nodes:
         if not isinstance(node, ast.Call) or len(calls) >= MAX_CALLS:
             continue
         callee = dotted(node.func)

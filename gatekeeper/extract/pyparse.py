@@ -7,9 +7,11 @@ refuses the inputs known to do that; the worker pool contains whatever it misses
 from __future__ import annotations
 
 import ast
+import collections
 import re
 import sys
 import warnings
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -109,3 +111,23 @@ def dotted(node: ast.AST) -> str | None:
         return None
     parts.append(node.id)
     return ".".join(reversed(parts))
+
+
+_STATEMENT_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
+
+
+def statements(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every statement under `tree` (with except handlers and match cases), in the order
+    ast.walk visits them, without visiting a single expression node: statements only ever
+    nest inside statements, so an import or a definition is found for a fraction of the cost
+    of walking the whole tree."""
+    todo = collections.deque([tree])
+    while todo:
+        node = todo.popleft()
+        for name in node._fields:  # in field order, as ast.walk
+            if name in _STATEMENT_FIELDS:
+                children = getattr(node, name, None)
+                if isinstance(children, list):
+                    todo.extend(children)
+        if node is not tree:
+            yield node

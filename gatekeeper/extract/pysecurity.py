@@ -293,7 +293,8 @@ class _Scan:
 
     def run(self) -> None:
         tree = self.tree
-        nodes = list(ast.walk(tree))  # walked once, read by every pass below
+        # walked once per file, shared with the other extractors, read by every pass below
+        nodes = self.pf.nodes if self.pf.tree is tree else list(ast.walk(tree))
         for node in nodes:
             if isinstance(node, ast.Import):
                 for alias in node.names:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gatekeeper import pysyntax
+from gatekeeper.extract.pyparse import statements
 from gatekeeper.routes.model import HTTP_METHODS
 from gatekeeper.routes.pyfacts import (
     AIOHTTP_APP,
@@ -566,7 +567,7 @@ class _Collector:
     # ------------------------------------------------------------------ walk
 
     def run(self) -> None:
-        for node in ast.walk(self.tree):
+        for node in statements(self.tree):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     local = alias.asname or alias.name.split(".", 1)[0]
