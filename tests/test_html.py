@@ -471,3 +471,17 @@ def test_the_findings_table_stops_at_5000_rows_and_says_how_many_more(report: Re
     assert "5100 open findings" in " ".join(page.find("header")[0].text.split())
     assert [r.attrs["data-severity"] for r in rows[:2550]] == ["high"] * 2550  # worst kept
     assert len(out) < 10_000_000
+
+
+def test_diff_mode_says_what_was_audited() -> None:
+    from dataclasses import replace
+
+    from gatekeeper import api
+    from gatekeeper.report import html as html_report
+
+    report = api.audit(
+        Path(__file__).resolve().parent.parent / "fixtures" / "example", api.Options(engines=False)
+    ).report
+    page = html_report.render(replace(report, scope="git diff against main: <b>1</b> file"))
+    assert "Diff mode: git diff against main: &lt;b&gt;1&lt;/b&gt; file" in page
+    assert "Diff mode" not in html_report.render(report)

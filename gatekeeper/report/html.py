@@ -199,6 +199,8 @@ def _header(report: Report) -> list[str]:
             f"{''.join('; ' + r for r in _incomplete_reasons(report))}; "
             f"what was evaluated: {_e(report.verdict.value.upper())}.</p>"
         )
+    if report.scope is not None:
+        out.append(f'<p class="note">Diff mode: {_e(report.scope)}</p>')
     out.append("</header>")
     return out
 
