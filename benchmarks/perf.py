@@ -4,9 +4,10 @@
     python benchmarks/perf.py --scaling 10000,100000 [--json OUT]
 
 REPO mode runs, one after the other on this machine: `bandit -r REPO` (bandit alone, the bar
-issue 13 sets), then `gatekeeper audit REPO` (all eight phases, engines on) twice with a fresh
-cache directory — cold, then warm (nothing changed: every file's facts and engine results come
-from the per-file cache) — and once more after one Python file changed (`touched`).
+issue 13 sets), then `gatekeeper audit REPO` (all eight phases, engines on): cold with
+`--no-cache`; cold again filling a fresh cache directory; warm (nothing changed: the stored
+report, or every file's facts and engine results from the cache); and once more after one
+Python file changed.
 It reports wall time, the ratio to bandit, and peak RSS summed over each command's whole
 process tree (sampled from /proc every 50 ms). `--hook FILE` also times the pre-commit path,
 `gatekeeper hook -- FILE`, for one changed file (the fastest of three runs).
@@ -137,7 +138,8 @@ def compare(repo: Path) -> dict[str, object]:
         out = Path(tmp) / "report.json"
         bandit_run = measure([bandit, "-r", str(repo), "-q", "-f", "json", "-o", f"{tmp}/b.json"])
         cache_dir = Path(tmp) / "cache"
-        cold = measure(gatekeeper_argv(repo, out, cache_dir))
+        cold = measure([*gatekeeper_argv(repo, out, cache_dir), "--no-cache"])
+        filling = measure(gatekeeper_argv(repo, out, cache_dir))
         warm = measure(gatekeeper_argv(repo, out, cache_dir))
         touched = _touch_one_python_file(
             repo, lambda: measure(gatekeeper_argv(repo, out, cache_dir))
@@ -148,6 +150,7 @@ def compare(repo: Path) -> dict[str, object]:
         "python_lines": lines,
         "bandit": bandit_run,
         "gatekeeper_cold": cold,
+        "gatekeeper_cold_filling_cache": filling,
         "gatekeeper_warm": warm,
         "ratio_cold_to_bandit": round(cold["seconds"] / max(bandit_run["seconds"], 0.01), 2),
         "gatekeeper_one_file_changed": touched,
@@ -228,7 +231,13 @@ def main(argv: list[str] | None = None) -> int:
         c = result["compare"]
         assert isinstance(c, dict)
         print(f"{c['repository']}: {c['python_lines']} Python lines")
-        for key in ("bandit", "gatekeeper_cold", "gatekeeper_warm", "gatekeeper_one_file_changed"):
+        for key in (
+            "bandit",
+            "gatekeeper_cold",
+            "gatekeeper_cold_filling_cache",
+            "gatekeeper_warm",
+            "gatekeeper_one_file_changed",
+        ):
             row = c[key]
             print(f"  {key:<16} {row['seconds']:>7.2f} s  peak RSS {row['peak_rss_mib']:>7.1f} MiB")
         print(f"  cold / bandit    {c['ratio_cold_to_bandit']:>7.2f}")
