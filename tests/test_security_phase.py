@@ -335,3 +335,77 @@ def test_routes_mounted_only_in_development_are_reported_at_low(tmp_path: Path) 
     assert found[("GK311", 9)][0] == "high"  # always served: full severity
     routes = {r.url_path: r.mounts for r in report.routes}
     assert routes["/private/users"][0].endswith("only when settings.ENVIRONMENT == 'local'")
+
+
+SPEC_WITH_SECURITY = """openapi: 3.0.3
+info: {title: reports, version: "1"}
+security:
+  - bearerAuth: []
+components:
+  securitySchemes:
+    bearerAuth: {type: http, scheme: bearer}
+paths:
+  /reports:
+    get:
+      responses:
+        "200": {description: the caller's reports}
+  /health:
+    get:
+      security: []
+      responses:
+        "200": {description: up}
+"""
+
+APP_WITHOUT_CHECKS = """from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/reports")
+def reports():
+    return []
+
+
+@app.get("/health")
+def health():
+    return {"ok": True}
+"""
+
+
+def test_a_spec_that_requires_auth_is_held_to_it(tmp_path: Path) -> None:
+    """The document-wide `security` requirement covers /reports; `security: []` makes /health
+    public. Code that checks no caller on /reports breaks the contract (GK314)."""
+    (tmp_path / "openapi.yaml").write_text(SPEC_WITH_SECURITY)
+    (tmp_path / "requirements.txt").write_text("fastapi==0.115.0\npyjwt==2.9.0\n")
+    (tmp_path / "main.py").write_text(APP_WITHOUT_CHECKS)
+    opts = api.Options(phases=("api_design", "security"), engines=False)
+    report = api.audit(tmp_path, opts).report
+    gk314 = [
+        (f.location.path, f.location.line, f.message)
+        for f in report.findings
+        if f.rule_id == "GK314"
+    ]
+    assert gk314 == [
+        (
+            "main.py",
+            6,
+            "GET /reports (main.reports): openapi.yaml:10 requires an authenticated caller, "
+            "and nothing in the code checks one",
+        )
+    ]
+    checked = APP_WITHOUT_CHECKS.replace(
+        "from fastapi import FastAPI",
+        "from fastapi import Depends, FastAPI\nfrom auth import current_user",
+    ).replace("def reports():", "def reports(user=Depends(current_user)):")
+    (tmp_path / "main.py").write_text(checked)
+    again = api.audit(tmp_path, opts).report
+    assert not [f for f in again.findings if f.rule_id == "GK314"]
+
+
+def test_security_of_reads_openapi_requirements() -> None:
+    from gatekeeper.routes.spec import security_of
+
+    assert security_of([{"bearerAuth": []}]) == "required"
+    assert security_of([]) == "public"
+    assert security_of([{"apiKey": []}, {}]) == "public"  # anonymous is one alternative
+    assert security_of(None) is None and security_of("bearer") is None

@@ -504,6 +504,16 @@ def _keys(ops: Iterable[SpecOperation]) -> dict[tuple[str, str], SpecOperation]:
     return out
 
 
+def operations_by_key(ops: Iterable[SpecOperation]) -> dict[tuple[str, str], SpecOperation]:
+    """(method, path key) -> the operation code serving that method and path would match."""
+    return _keys(ops)
+
+
+def spec_operation(route: Route, ops: dict[tuple[str, str], SpecOperation]) -> SpecOperation | None:
+    """The spec operation a code route serves, if the spec has one."""
+    return _route_match(route, ops)
+
+
 def _route_match(route: Route, ops: dict[tuple[str, str], SpecOperation]) -> SpecOperation | None:
     key = path_key(route.url_path)
     if route.method == ANY_METHOD:

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from gatekeeper import config as cfg
 from gatekeeper.model import Confidence, Evidence, Finding, Location, Severity, Status
-from gatekeeper.phases import owasp
+from gatekeeper.phases import api_design, owasp
 from gatekeeper.phases.api_design import api_inventory
 from gatekeeper.phases.base import (
     Context,
@@ -81,6 +81,20 @@ SENSITIVE_ROUTE_WITHOUT_AUTH = Rule(
     _A01,
 )
 
+SPEC_AUTH_NOT_ENFORCED = Rule(
+    "GK314",
+    "spec-requires-auth-code-checks-none",
+    "security.authorization_rules",
+    Severity.HIGH,
+    Confidence.MEDIUM,
+    "The API spec says the operation needs an authenticated caller (a `security` requirement), "
+    "but nothing in the code checks the caller on the route that serves it: clients and "
+    "reviewers trust a contract the code does not keep.",
+    "Add the auth dependency, decorator or middleware the spec's security scheme stands for; "
+    "if the operation is public, say so in the spec (`security: []`).",
+    ("CWE-306",),
+    _A01,
+)
 OBJECT_NOT_AUTHORIZED = Rule(
     "GK313",
     "object-level-authorization-missing",
@@ -126,6 +140,7 @@ RULES = (
     AUTH_METHOD_DIFFERS,
     MUTATING_ROUTE_WITHOUT_AUTH,
     SENSITIVE_ROUTE_WITHOUT_AUTH,
+    SPEC_AUTH_NOT_ENFORCED,
     OBJECT_NOT_AUTHORIZED,
     UNVALIDATED_INPUT,
     MASS_ASSIGNMENT,
@@ -288,6 +303,10 @@ def every_route_that_changes_data_checks_the_caller(ctx: Context) -> Outcome:
     gaps: list[str] = []
     unchecked_reads: list[Evidence] = []
     judged = 0
+    contracts = {
+        svc.service.root: api_design.operations_by_key(svc.operations)
+        for svc in api_inventory(ctx).services
+    }
     for root, decisions in sorted(route_auth(ctx).items()):
         for decision in decisions:
             route = decision.route
@@ -337,6 +356,21 @@ def every_route_that_changes_data_checks_the_caller(ctx: Context) -> Outcome:
                             route.file,
                             route.line,
                             f"{name} changes data and nothing checks the caller",
+                        ),
+                    )
+                )
+            elif (op := api_design.spec_operation(route, contracts.get(root, {}))) is not None and (
+                op.security == "required"
+            ):
+                findings.append(
+                    _development_only(
+                        route,
+                        _finding(
+                            SPEC_AUTH_NOT_ENFORCED,
+                            route.file,
+                            route.line,
+                            f"{name}: {display_path(op.file)}:{op.line} requires an authenticated "
+                            "caller, and nothing in the code checks one",
                         ),
                     )
                 )

@@ -79,6 +79,10 @@ class SpecOperation:
     media_types: tuple[str, ...] = ()
     # `x-gatekeeper-ignore` on the operation or its path item: (rule or criterion id, reason)
     ignores: tuple[tuple[str, str], ...] = ()
+    # What the contract says about callers: "required" (a security requirement applies),
+    # "public" (`security: []`, or an empty requirement `{}` among the alternatives), or None
+    # (the document says nothing)
+    security: str | None = None
 
     def full_paths(self) -> tuple[str, ...]:
         """The path as served under each base path (the bare path when there is none)."""
@@ -149,6 +153,7 @@ def load_spec(path: str, read: Reader) -> SpecDocument:
     if paths is not None and not isinstance(paths, Mapping):
         docs.problems.append((path, lines.get(("paths",)), "`paths` is not a mapping"))
         paths = None
+    global_security = data.get("security")
     for raw_path, item in (paths or {}).items():
         if not isinstance(raw_path, str):
             continue
@@ -186,6 +191,7 @@ def load_spec(path: str, read: Reader) -> SpecDocument:
                     swagger="swagger" in data,
                     global_produces=data.get("produces"),
                     ignores=spec_ignores(item.get(IGNORE_KEY)) + spec_ignores(op.get(IGNORE_KEY)),
+                    security=security_of(op.get("security", global_security)),
                 )
             )
     return SpecDocument(
@@ -255,6 +261,7 @@ def _operation(
     swagger: bool,
     global_produces: object,
     ignores: tuple[tuple[str, str], ...] = (),
+    security: str | None = None,
 ) -> SpecOperation:
     query: set[str] = set()
     headers: set[str] = set()
@@ -355,7 +362,20 @@ def _operation(
         rate_limit=tuple(sorted(rate_limit)),
         media_types=tuple(sorted(media_types)),
         ignores=ignores,
+        security=security,
     )
+
+
+def security_of(value: object) -> str | None:
+    """An OpenAPI `security` value (operation or document level) as required, public or None:
+    a list of alternative requirement objects, where an empty object allows anonymous calls."""
+    if not isinstance(value, list):
+        return None
+    if not value or any(isinstance(r, Mapping) and not r for r in value):
+        return "public"
+    if any(isinstance(r, Mapping) and r for r in value):
+        return "required"
+    return None
 
 
 def _as_list(value: object) -> list[object]:
