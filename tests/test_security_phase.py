@@ -409,3 +409,15 @@ def test_security_of_reads_openapi_requirements() -> None:
     assert security_of([]) == "public"
     assert security_of([{"apiKey": []}, {}]) == "public"  # anonymous is one alternative
     assert security_of(None) is None and security_of("bearer") is None
+
+
+def test_a_spec_first_framework_enforces_the_specs_security_itself(tmp_path: Path) -> None:
+    """connexion checks an operation's `security` before the handler runs: no GK314."""
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "routes-connexion", repo)
+    spec = repo / "spec" / "openapi.yaml"
+    spec.write_text(spec.read_text().replace("paths:\n", "security:\n  - apiKey: []\npaths:\n", 1))
+    opts = api.Options(phases=("api_design", "security"), engines=False)
+    report = api.audit(repo, opts).report
+    assert not [f for f in report.findings if f.rule_id == "GK314"]
+    assert any(r.framework == "connexion" for r in report.routes)

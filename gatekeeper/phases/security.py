@@ -147,6 +147,9 @@ RULES = (
 )
 
 _MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE", "ANY"})
+# Spec-first frameworks that enforce an operation's `security` themselves (connexion calls the
+# scheme's x-*InfoFunc before the handler).
+_SPEC_ENFORCED = frozenset({"connexion"})
 # A whole path segment naming an admin, debug or maintenance surface.
 _SENSITIVE = re.compile(
     r"/(?:admin|debug|internal|_debug|__debug__|console|actuator|maintenance|reset|flush|"
@@ -359,8 +362,10 @@ def every_route_that_changes_data_checks_the_caller(ctx: Context) -> Outcome:
                         ),
                     )
                 )
-            elif (op := api_design.spec_operation(route, contracts.get(root, {}))) is not None and (
-                op.security == "required"
+            elif (
+                route.framework not in _SPEC_ENFORCED  # there the framework checks the spec
+                and (op := api_design.spec_operation(route, contracts.get(root, {}))) is not None
+                and op.security == "required"
             ):
                 findings.append(
                     _development_only(
