@@ -419,5 +419,17 @@ def test_a_spec_first_framework_enforces_the_specs_security_itself(tmp_path: Pat
     spec.write_text(spec.read_text().replace("paths:\n", "security:\n  - apiKey: []\npaths:\n", 1))
     opts = api.Options(phases=("api_design", "security"), engines=False)
     report = api.audit(repo, opts).report
-    assert not [f for f in report.findings if f.rule_id == "GK314"]
-    assert any(r.framework == "connexion" for r in report.routes)
+    assert not [f for f in report.findings if f.rule_id in ("GK314", "GK311")]
+    connexion = [r for r in report.routes if r.framework == "connexion"]
+    assert connexion and {r.auth for r in connexion} == {"required"}
+    # `security: []` on one operation: connexion lets anyone in, and the matrix says so
+    spec.write_text(
+        spec.read_text().replace(
+            "operationId: petstore.pets.search\n",
+            "operationId: petstore.pets.search\n      security: []\n",
+            1,
+        )
+    )
+    again = api.audit(repo, opts).report
+    listing = next(r for r in again.routes if r.method == "GET" and r.url_path == "/v1/pets")
+    assert listing.auth == "public"

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from gatekeeper.model import Evidence
 from gatekeeper.routes.inventory import ServiceApi
-from gatekeeper.routes.model import AppHook, Route
+from gatekeeper.routes.model import SPEC_PUBLIC, SPEC_REQUIRED, AppHook, Route
 
 
 class Auth(StrEnum):
@@ -118,6 +118,11 @@ def _decide(
     declared = is_public(route, public)
     if declared is not None:
         return RouteAuth(route, Auth.PUBLIC, _with(where, f"public_routes {declared!r}"))
+    for name in route.dependencies:
+        if name.startswith(SPEC_REQUIRED):
+            return RouteAuth(route, Auth.REQUIRED, _with(where, name[len(SPEC_REQUIRED) :]))
+        if name.startswith(SPEC_PUBLIC):
+            return RouteAuth(route, Auth.PUBLIC, _with(where, name[len(SPEC_PUBLIC) :]))
     permissions = [d.split(":", 1)[1] for d in route.dependencies if d.startswith("permission")]
     if permissions:
         return _from_permissions(route, permissions, where)

@@ -16,7 +16,15 @@ from gatekeeper.model import Evidence, Service
 from gatekeeper.repo import RepoIndex
 from gatekeeper.routes import golang, java, nestjs, node
 from gatekeeper.routes import python as pyroutes
-from gatekeeper.routes.model import AppHook, Mount, Route, join_paths, path_key
+from gatekeeper.routes.model import (
+    SPEC_PUBLIC,
+    SPEC_REQUIRED,
+    AppHook,
+    Mount,
+    Route,
+    join_paths,
+    path_key,
+)
 from gatekeeper.routes.python import SPEC_BASE_SEPARATOR
 from gatekeeper.routes.sgtext import EngineRoutes
 from gatekeeper.routes.spec import SpecDocument, SpecOperation, load_spec
@@ -319,9 +327,20 @@ def _spec_bound_routes(
                     response_model="spec" if op.response_schema else None,
                     response_is_list=op.response_is_list,
                     query_params=op.query_params,
+                    # connexion enforces the operation's security requirement before the
+                    # handler runs, and lets `security: []` through: the spec is the check
+                    dependencies=_spec_security(op, spec.path),
                 )
             )
     return routes, problems, mounted
+
+
+def _spec_security(op: SpecOperation, spec: str) -> tuple[str, ...]:
+    if op.security == "required":
+        return (f"{SPEC_REQUIRED}{spec}:{op.line} security requirement",)
+    if op.security == "public":
+        return (f"{SPEC_PUBLIC}{spec}:{op.line} security: []",)
+    return ()
 
 
 def _schema_files(index: RepoIndex) -> tuple[Evidence, ...]:

@@ -122,6 +122,12 @@ def normalize_path(raw: str, style: str) -> str:
     return path
 
 
+# Route.dependencies entries saying a spec-first framework enforces the operation's `security`
+# (connexion): "spec-security:FILE:LINE what" requires a caller, "spec-public:..." does not.
+SPEC_REQUIRED = "spec-security:"
+SPEC_PUBLIC = "spec-public:"
+
+
 def path_key(path: str) -> str:
     """The form two normalized paths are compared in: parameters unnamed, no trailing slash."""
     key = _ANY_PARAM.sub("{}", path)
