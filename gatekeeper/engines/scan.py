@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 from gatekeeper import pysyntax
 from gatekeeper.cache import Cache
@@ -187,14 +188,6 @@ def _newer_syntax_downleveled(
     )
 
 
-def _bandit_sort(issue: bandit.BanditIssue) -> tuple[str, int, int, str]:
-    return issue.sort_key()
-
-
-def _semgrep_sort(match: semgrep.SemgrepMatch) -> tuple[object, ...]:
-    return match.sort_key()
-
-
 def _file_keys(cache: Cache, index: RepoIndex, kind: str, files: Sequence[str]) -> dict[str, str]:
     """path -> cache key for each file whose bytes can be hashed (the engine reports the rest)."""
     keys: dict[str, str] = {}
@@ -208,12 +201,15 @@ def _file_keys(cache: Cache, index: RepoIndex, kind: str, files: Sequence[str]) 
     return keys
 
 
+_Item = TypeVar("_Item", bandit.BanditIssue, semgrep.SemgrepMatch)
+
+
 def _cached_items(
-    cache: Cache, keys: Mapping[str, str], item_type: type
-) -> dict[str, tuple[object, ...]]:
+    cache: Cache, keys: Mapping[str, str], item_type: type[_Item]
+) -> dict[str, tuple[_Item, ...]]:
     """path -> the engine's results on that file from an earlier run, where all are valid."""
     stored = cache.get_many(keys.values())
-    found: dict[str, tuple[object, ...]] = {}
+    found: dict[str, tuple[_Item, ...]] = {}
     for path, key in keys.items():
         value = stored.get(key)
         if isinstance(value, tuple) and all(
@@ -276,7 +272,7 @@ def run_all(
                 issues = [i for items in cached.values() for i in items]
                 run = replace(
                     run,
-                    issues=tuple(sorted((*run.issues, *issues), key=_bandit_sort)),  # type: ignore[arg-type]
+                    issues=tuple(sorted((*run.issues, *issues), key=bandit.BanditIssue.sort_key)),
                     scanned=run.scanned | frozenset(cached),
                     expected=len(py_files),
                 )
@@ -307,7 +303,9 @@ def run_all(
                 matches = [m for items in cached.values() for m in items]
                 run = replace(
                     run,
-                    matches=tuple(sorted((*run.matches, *matches), key=_semgrep_sort)),  # type: ignore[arg-type]
+                    matches=tuple(
+                        sorted((*run.matches, *matches), key=semgrep.SemgrepMatch.sort_key)
+                    ),
                     scanned=run.scanned | frozenset(cached),
                     expected=len(sg_files),
                 )

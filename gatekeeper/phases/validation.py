@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 
 from gatekeeper import perffacts, perfresults, policy
 from gatekeeper.model import Confidence, Evidence, Finding, Location, Severity, Status
@@ -558,18 +559,25 @@ def documentation_is_complete(ctx: Context) -> Outcome:
     return out
 
 
-def _phase_of_id(ident: str) -> tuple[str | None, bool]:
-    """Which phase reports a rule or criterion id (None: gatekeeper has no such id), and
-    whether the id is one of the engines' (bandit, semgrep)."""
+@lru_cache(maxsize=1)
+def _id_tables() -> tuple[frozenset[str], dict[str, str], frozenset[str]]:
+    """Criterion ids, gatekeeper rule id -> phase, and the engines' rule ids; built once."""
     from gatekeeper.engines import rulemap
     from gatekeeper.phases import CORE_RULES, all_criteria
 
-    if "." in ident:
-        known = ident in {c.id for c in all_criteria()}
-        return (ident.split(".", 1)[0] if known else None), False
+    criteria = frozenset(c.id for c in all_criteria())
     by_rule = {r.id: r.criterion_id.split(".", 1)[0] for r in CORE_RULES}
     engine_ids = {gk for gk, _ in (*rulemap.BANDIT.values(), *rulemap.SEMGREP.values())}
     engine_ids |= {rulemap.UNMAPPED_BANDIT, rulemap.UNMAPPED_SEMGREP}
+    return criteria, by_rule, frozenset(engine_ids)
+
+
+def _phase_of_id(ident: str) -> tuple[str | None, bool]:
+    """Which phase reports a rule or criterion id (None: gatekeeper has no such id), and
+    whether the id is one of the engines' (bandit, semgrep)."""
+    criteria, by_rule, engine_ids = _id_tables()
+    if "." in ident:
+        return (ident.split(".", 1)[0] if ident in criteria else None), False
     if ident in by_rule:
         return by_rule[ident], False
     return ("security", True) if ident in engine_ids else (None, False)
