@@ -92,7 +92,7 @@ def test_unusable_reader_output_is_an_error(result: proc.ProcResult, expected: s
 
 def test_real_data_file_is_read_with_executed_lines(tmp_path: Path) -> None:
     root = tmp_path / "repo"
-    measure(root)
+    data_file = measure(root)
     report = only(RepoIndex.build(root))
     assert (report.path, report.format, report.status) == (
         ".coverage",
@@ -100,15 +100,46 @@ def test_real_data_file_is_read_with_executed_lines(tmp_path: Path) -> None:
         ReportStatus.OK,
     )
     [measured] = report.measured_files
-    # def add, return a + b, def unused: the data file records executed lines only.
+    # Statements: def add, return a + b, def unused, return 0; the last one never ran.
     assert (measured.path, measured.lines_valid, measured.lines_covered) == (
         "src/app/calc.py",
-        None,
+        4,
         3,
     )
     assert measured.reported_path == str(root / "src" / "app" / "calc.py")
-    assert report.line_rate is None and report.unmapped == ()
-    assert "executed lines only" in report.message
+    assert report.line_rate == pytest.approx(3 / 4) and report.unmapped == ()
+    assert "coverage.py's own parser" in report.message
+    # The same figure `coverage report` prints for this data file.
+    cov = coverage.Coverage(data_file=str(data_file), config_file=False)
+    cov.load()
+    _, statements, _, missing, _ = cov.analysis2(str(root / "src" / "app" / "calc.py"))
+    assert (len(statements), len(statements) - len(missing)) == (4, 3)
+
+
+def test_data_file_statements_follow_coverage_exclusions(tmp_path: Path) -> None:
+    """`# pragma: no cover` blocks and continuation lines count as coverage.py counts them; a
+    measured file that does not parse is left out of the rate and named."""
+    root = tmp_path / "repo"
+    data_file = measure(root)
+    # The repository's copy now differs from what ran: an excluded block and a multi-line call.
+    write(
+        root,
+        "src/app/calc.py",
+        "def add(a, b):\n    return (a +\n            b)\n\n\n"
+        "def unused():  # pragma: no cover\n    return 0\n",
+    )
+    report = only(RepoIndex.build(root))
+    [measured] = report.measured_files
+    assert (measured.lines_valid, measured.lines_covered) == (2, 2)
+    assert report.line_rate == pytest.approx(1.0)
+
+    write(root, "src/app/calc.py", "def add(a, b:\n")  # a syntax error
+    report = only(RepoIndex.build(root))
+    [measured] = report.measured_files
+    assert measured.lines_valid is None and report.line_rate is None
+    assert "could not be parsed for statements" in report.message
+    assert "src/app/calc.py" in report.message
+    assert data_file.exists()
 
 
 def test_child_logic_runs_in_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

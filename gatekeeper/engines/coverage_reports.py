@@ -14,7 +14,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -101,8 +101,9 @@ class ReportStatus(StrEnum):
 class FileCoverage:
     path: str | None  # repo-relative POSIX path of an indexed file; None when it maps to none
     reported_path: str  # as the report wrote it, escaped for display
-    # Lines the report counts as measurable (statements for Go profiles); None for coverage.py's
-    # data file, which records executed lines only.
+    # Lines the report counts as measurable (statements for Go profiles; for coverage.py's data
+    # file, which records executed lines only, the statements coverage.py's parser finds in the
+    # repository's copy); None when they cannot be counted.
     lines_valid: int | None
     lines_covered: int
 
@@ -181,7 +182,7 @@ def read_coverage(
         except (OSError, GatekeeperError) as exc:
             reports.append(_error(entry.path, fmt, f"could not be read: {exc}"))
             continue
-        reports.append(_finish(entry.path, fmt, collected, mapper))
+        reports.append(_finish(entry.path, fmt, collected, mapper, index))
     return tuple(sorted(reports, key=lambda report: report.path))
 
 
@@ -293,12 +294,18 @@ class _Collector:
 
 
 def _finish(
-    rel: str, fmt: ReportFormat, collected: _Collector, mapper: _PathMapper
+    rel: str,
+    fmt: ReportFormat,
+    collected: _Collector,
+    mapper: _PathMapper,
+    index: RepoIndex | None = None,
 ) -> CoverageReport:
     report_dir = posixpath.dirname(rel)
     measured: list[FileCoverage] = []
     by_path: dict[str, list[_Measured]] = {}
     unmapped: set[str] = set()
+    unparsed: set[str] = set()
+    statements = _StatementCounter(index) if fmt is ReportFormat.COVERAGE_DATA else None
     for reported, found in collected.files.items():
         path = None
         for spelling in (*found.candidates, reported):
@@ -306,14 +313,19 @@ def _finish(
             if path is not None:
                 break
         shown = _shown(reported)
+        known = collected.valid_known
+        if statements is not None and path is not None:
+            rated = statements.rate(path, found)
+            if rated is None:
+                unparsed.add(path)
+            else:
+                found, known = rated, True
         if path is None:
             unmapped.add(shown)
-        else:
+        elif known:
             by_path.setdefault(path, []).append(found)
         valid, covered = found.counts()
-        measured.append(
-            FileCoverage(path, shown, valid if collected.valid_known else None, covered)
-        )
+        measured.append(FileCoverage(path, shown, valid if known else None, covered))
     if not measured:
         return CoverageReport(
             rel,
@@ -323,8 +335,11 @@ def _finish(
             "of coverage; check that CI ran the tests under coverage with the right source "
             "settings",
         )
-    line_rate = _line_rate(by_path.values()) if collected.valid_known else None
+    line_rate = _line_rate(by_path.values())
     listed = sorted(unmapped)
+    message = _summary(rel, fmt, len(measured), len(set(by_path) | unparsed), len(listed))
+    if fmt is ReportFormat.COVERAGE_DATA:
+        message += _data_note(len(by_path), sorted(unparsed))
     return CoverageReport(
         rel,
         fmt,
@@ -332,8 +347,72 @@ def _finish(
         measured_files=tuple(sorted(measured, key=FileCoverage.sort_key)),
         line_rate=line_rate,
         unmapped=tuple(listed[:MAX_UNMAPPED_LISTED]),
-        message=_summary(rel, fmt, len(measured), len(by_path), len(listed)),
+        message=message,
     )
+
+
+class _StatementCounter:
+    """Statements of the repository's Python files as coverage.py counts them, for its data file.
+
+    The data file records executed lines only; `coverage report` divides them by the statements
+    its own parser finds in the source. gatekeeper does the same with coverage.py's PythonParser
+    (ast and tokenize over the text: nothing is imported or run) and coverage.py's default
+    exclusions (`# pragma: no cover`, `...` bodies, `if TYPE_CHECKING:`). A project's own
+    `exclude_lines` are not applied: they are regular expressions from the target, and
+    gatekeeper does not run a stranger's patterns.
+    """
+
+    def __init__(self, index: RepoIndex | None) -> None:
+        self.index = index
+        self.cache: dict[str, tuple[frozenset[int], Callable[[set[int]], set[int]]] | None] = {}
+
+    def rate(self, path: str, found: _Measured) -> _Measured | None:
+        """The file's statements, each covered when it ran; None when they cannot be counted."""
+        parsed = self._parse(path)
+        if parsed is None:
+            return None
+        statements, first_lines = parsed
+        executed = first_lines({int(line) for line in found.units if isinstance(line, int)})
+        rated = _Measured(candidates=found.candidates)
+        for line in sorted(statements):
+            rated.add(line, 1, line in executed)
+        return rated
+
+    def _parse(self, path: str) -> tuple[frozenset[int], Callable[[set[int]], set[int]]] | None:
+        if path in self.cache:
+            return self.cache[path]
+        result = None
+        if self.index is not None and path.endswith((".py", ".pyw")):
+            from coverage.config import DEFAULT_EXCLUDE
+            from coverage.misc import join_regex
+            from coverage.python import PythonParser
+
+            try:
+                text = self.index.read_text(path).text
+                parser = PythonParser(text=text, filename=path, exclude=join_regex(DEFAULT_EXCLUDE))
+                parser.parse_source()
+                result = (frozenset(parser.statements), parser.translate_lines)
+            except Exception:  # noqa: BLE001 - any file coverage's parser rejects is "not counted"
+                result = None
+        self.cache[path] = result
+        return result
+
+
+def _data_note(rated: int, unparsed: Sequence[str]) -> str:
+    text = (
+        "; statements counted by coverage.py's own parser with its default exclusions "
+        "(the project's exclude_lines are not applied)"
+        if rated
+        else ""
+    )
+    if unparsed:
+        shown = ", ".join(display_path(p) for p in unparsed[:5])
+        more = f" and {len(unparsed) - 5} more" if len(unparsed) > 5 else ""
+        text += (
+            f"; {len(unparsed)} measured file(s) could not be parsed for statements and are "
+            f"left out of the line rate: {shown}{more}"
+        )
+    return text
 
 
 def _line_rate(groups: Iterable[list[_Measured]]) -> float | None:
@@ -359,12 +438,7 @@ def _summary(rel: str, fmt: ReportFormat, files: int, mapped: int, unmapped: int
         text += f"; {unmapped} reported paths match no file in the repository"
         if unmapped > MAX_UNMAPPED_LISTED:
             text += f" (the first {MAX_UNMAPPED_LISTED} are listed)"
-    if fmt is ReportFormat.COVERAGE_DATA:
-        text += (
-            "; coverage.py's data file records executed lines only, so there is no line rate: "
-            "have CI also write coverage.xml or coverage.json"
-        )
-    elif mapped == 0:
+    if mapped == 0:
         text += "; no line rate"
     return text
 

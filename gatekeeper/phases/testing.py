@@ -482,7 +482,8 @@ def unit_tests_reach_coverage_target(ctx: Context) -> Outcome:
     notes = [
         f"{display_path(r.path)} has no line rate"
         + (
-            " (coverage.py's data file records executed lines only)"
+            " (coverage.py's data file records executed lines only, and its measured files "
+            "could not be parsed for statements)"
             if r.format is ReportFormat.COVERAGE_DATA
             else " (none of its files are in the repository)"
         )
