@@ -385,14 +385,14 @@ class _StatementCounter:
         if self.index is not None and path.endswith((".py", ".pyw")):
             from coverage.config import DEFAULT_EXCLUDE
             from coverage.misc import join_regex
-            from coverage.python import PythonParser
+            from coverage.parser import PythonParser
 
             try:
                 text = self.index.read_text(path).text
                 parser = PythonParser(text=text, filename=path, exclude=join_regex(DEFAULT_EXCLUDE))
                 parser.parse_source()
                 result = (frozenset(parser.statements), parser.translate_lines)
-            except Exception:  # noqa: BLE001 - any file coverage's parser rejects is "not counted"
+            except Exception:  # any file coverage's parser rejects is "not counted"
                 result = None
         self.cache[path] = result
         return result

@@ -19,12 +19,16 @@ class Tool(StrEnum):
     DJANGO_MODELS = "django-models"  # models.py read as a schema when no migration exists
     LIQUIBASE = "liquibase"  # changelog changeSets (YAML, XML)
     SEQUELIZE = "sequelize"  # sequelize-cli migrations (queryInterface.* in up/down)
+    TYPEORM = "typeorm"  # TypeORM migration classes (queryRunner.* in up/down)
+    KNEX = "knex"  # Knex migrations (knex.schema.* in exports.up/down)
     # Models and entities: the schema an ORM declares in code, used when no migration exists.
     JPA = "jpa"  # @Entity classes (Java, Kotlin)
     GORM = "gorm"  # Go structs with gorm tags, gorm.Model or AutoMigrate
     PRISMA = "prisma"  # schema.prisma models
     SEQUELIZE_MODELS = "sequelize-models"  # sequelize.define / Model.init
     MONGODB = "mongodb"  # mongoose schemas, createIndex/create_index calls, Spring @Document
+    TYPEORM_MODELS = "typeorm-entities"  # @Entity classes
+    DYNAMODB = "dynamodb"  # DynamoDB tables in CloudFormation/SAM/Serverless, Terraform, CDK
 
 
 class OpKind(StrEnum):
