@@ -41,6 +41,24 @@ _E2E_DIRS = frozenset(
 )
 
 
+# A directory or file name by which a project files tests as end-to-end: Nx generates an
+# `<app>-e2e` project beside each application, NestJS names them `*.e2e-spec.ts`.
+_E2E_DIR_NAME = re.compile(r"^(?:e2e|e2e[-_]tests?|[\w.-]+[-_]e2e)$", re.IGNORECASE)
+_E2E_FILE_NAME = re.compile(
+    r"[._-]e2e(?:[-_.]spec|[-_.]test)?\.[a-z]+$|^(?:test_)?e2e[-_]", re.IGNORECASE
+)
+
+
+def _e2e_by_name(path: str) -> str | None:
+    *dirs, name = path.split("/")
+    for directory in reversed(dirs):
+        if _E2E_DIR_NAME.match(directory):
+            return f"end-to-end test project {directory}/"
+    if _E2E_FILE_NAME.search(name):
+        return "end-to-end test file (by its name)"
+    return None
+
+
 class TestKind(StrEnum):
     __test__ = False  # not a pytest class, whatever its name says
 
@@ -476,6 +494,12 @@ class _State:
             calls.extend(_route_calls(entry.path, number, line))
             if line.strip():
                 previous = line
+        named = _e2e_by_name(entry.path)
+        if named and found and all(u.kind is not _E for u in found):
+            # Tests the project itself files as end-to-end (an Nx `*-e2e` project, NestJS's
+            # `*.e2e-spec.ts`): they run against the started service, whatever runner they use.
+            first = min((u.line for u in found if u.line is not None), default=None)
+            found.append(TestUsage(entry.path, first, _E, named))
         self.usages.extend(found)
         # Only files that drive the application count: elsewhere `.get("/x")` is a dict or a mock.
         if any(u.kind is not _U for u in found):

@@ -416,6 +416,41 @@ def test_e2e_tooling_passes_citing_it(
     assert evidence in out.evidence
 
 
+NX_E2E = (
+    "import axios from 'axios';\n"
+    "\n"
+    "describe('GET /api', () => {\n"
+    "  it('should return a message', async () => {\n"
+    "    const res = await axios.get(`/api`);\n"
+    "    expect(res.status).toBe(200);\n"
+    "  });\n"
+    "});\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "tool"),
+    [
+        ("apps/api-e2e/src/api/api.spec.ts", "end-to-end test project api-e2e/"),
+        ("test/app.e2e-spec.ts", "end-to-end test file (by its name)"),
+    ],
+)
+def test_tests_the_project_files_as_end_to_end_count_as_e2e(
+    tmp_path: Path, path: str, tool: str
+) -> None:
+    """An Nx `<app>-e2e` project or NestJS `*.e2e-spec.ts` runs jest against the started
+    service, so it counts as end-to-end."""
+    out = check(E2E, make_ctx(tmp_path, {**TESTS, path: NX_E2E}))
+    assert out.status is Status.PASS
+    assert Evidence(path, 3, f"e2e test tooling: {tool}") in out.evidence
+
+
+def test_an_e2e_name_without_tests_is_no_evidence(tmp_path: Path) -> None:
+    files = {**TESTS, "apps/api-e2e/src/support/global-setup.ts": "export default () => {};\n"}
+    out = check(E2E, make_ctx(tmp_path, files))
+    assert out.status is Status.FAIL
+
+
 def test_no_e2e_fails(tmp_path: Path) -> None:
     out = check(E2E, make_ctx(tmp_path, TESTS))
     assert out.status is Status.FAIL

@@ -620,7 +620,9 @@ def e2e_tests_cover_critical_paths(ctx: Context) -> Outcome:
     Why: only a test against the running service shows that a user's critical path (sign up,
     pay, fetch an order) works end to end. gatekeeper accepts end-to-end tests and tooling:
     Playwright, Cypress, Selenium, Puppeteer, schemathesis, k6, Postman collections
-    (*.postman_collection.json) and newman, as tests, configuration, dependencies or CI steps.
+    (*.postman_collection.json) and newman, as tests, configuration, dependencies or CI steps;
+    and tests the project files as end-to-end by name (an Nx `<app>-e2e` project, an `e2e/`
+    directory, NestJS `*.e2e-spec.ts`).
     Fix: add end-to-end tests for the critical paths (schemathesis against the OpenAPI spec,
     a Postman collection run by newman, Playwright or Cypress through a client) and run them
     in CI.
