@@ -6,6 +6,7 @@ skipped, and only str methods and linear regexes (anchored or literal-led) touch
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -342,6 +343,9 @@ _TEST_COMMAND = re.compile(
 )
 # A CI step that runs a script of the repository: `bash scripts/test.sh`, `./scripts/ci.sh`.
 _SCRIPT_CALL = re.compile(r"(?<![\w./-])(?:(?:ba|z)?sh\s+)?(?:\./)?([\w./-]{1,200}\.sh)(?![\w.-])")
+# `cd DIR` as a whole command segment; the directory as written (no variables, no quotes).
+_CD = re.compile(r"^cd\s+(\$\{\{ github\.workspace \}\}[\w./-]{0,200}|[\w./${}-]{1,200})\s*$")
+_WORKSPACE_PREFIXES = ("${{ github.workspace }}", "$GITHUB_WORKSPACE", "${GITHUB_WORKSPACE}")
 _SKIPS_TESTS = re.compile(r"-DskipTests|-Dmaven\.test\.skip=true|\s-x\s+test\b")
 _E2E_COMMAND = re.compile(
     r"(?<![\w./-])(?:newman\s+run|schemathesis\s+run|st\s+run|k6\s+run"
@@ -533,9 +537,12 @@ class _State:
             return
         raw = text.split("\n")
         steps: list[CiStep] = []
-        for block in _command_blocks(data, lines, raw):
+        for block, cwd in _command_blocks(data, lines, raw):
+            shell: list[str | None] = [
+                cwd
+            ]  # one block runs in one shell: a `cd` holds for the lines after it
             for line, command in block:
-                steps.extend(self.command(path, line, command))
+                steps.extend(self.command(path, line, command, shell))
             self.go_threshold(path, block)
         if system == "github-actions":
             self.github_actions(path, data, lines)
@@ -551,28 +558,42 @@ class _State:
         self.go_threshold(path, numbered)
         self.pipelines.append(Pipeline(path, "jenkins", tuple(sorted(set(steps)))))
 
-    def command(self, path: str, line: int | None, text: str) -> list[CiStep]:
-        """Test steps in one command line; records e2e runs and coverage minimums on the way."""
+    def command(
+        self, path: str, line: int | None, text: str, shell: list[str | None] | None = None
+    ) -> list[CiStep]:
+        """Test steps in one command line; records e2e runs and coverage minimums on the way.
+
+        `shell` holds the directory the command runs in (relative to the root; a `cd` in the
+        command moves it for what follows), where the scripts it calls are looked up.
+        """
         steps: list[CiStep] = []
+        shell = shell if shell is not None else [""]  # a Jenkinsfile's lines: the root
         for segment in _SEGMENT_SPLIT.split(text):
             segment = segment.strip()
             if not segment or segment.startswith(("#", "echo ")) or _INSTALL.match(segment):
+                continue
+            moved = _CD.match(segment)
+            if moved:
+                shell[0] = _within(shell[0], moved[1])
                 continue
             e2e = _E2E_COMMAND.search(segment)
             if e2e:
                 self.usages.append(TestUsage(path, line, _E, f"{' '.join(e2e[0].split())} in CI"))
             runs_tests = _TEST_COMMAND.search(segment) and not _SKIPS_TESTS.search(segment)
-            if runs_tests or self.script_runs_tests(segment):
+            if runs_tests or self.script_runs_tests(segment, shell[0]):
                 steps.append(CiStep(path, line, shown(segment)))
         self.command_thresholds(path, line, text)
         return steps
 
-    def script_runs_tests(self, segment: str) -> bool:
-        """One level into a shell script the step runs, if the index has it (read as text)."""
+    def script_runs_tests(self, segment: str, cwd: str | None = "") -> bool:
+        """One level into a shell script the step runs, if the index has it (read as text).
+
+        The script is looked up from the step's working directory (`cwd`, root-relative)."""
         call = _SCRIPT_CALL.search(segment)
         if call is None:
             return False
-        entry = self.index.get(call[1].removeprefix("./"))
+        script = _within(cwd, call[1])
+        entry = self.index.get(script) if script is not None else None
         text = self.read(entry) if entry is not None else None
         if text is None:
             return False
@@ -894,20 +915,55 @@ def _checkout_of_head(
     return None
 
 
+def _within(cwd: str | None, target: str) -> str | None:
+    """`target` (a path a CI step names) as a root-relative path from `cwd`; None when it
+    leaves the root, is absolute, or the directory is not known."""
+    if cwd is None:
+        return None
+    for workspace in _WORKSPACE_PREFIXES:
+        if target.startswith(workspace):
+            cwd, target = "", target[len(workspace) :].lstrip("/")
+            break
+    if target.startswith(("/", "~", "$")):
+        return None
+    joined = posixpath.normpath(posixpath.join(cwd, target)) if target else cwd or "."
+    if joined == "." or joined == "":
+        return ""
+    return None if joined == ".." or joined.startswith("../") else joined
+
+
+def _working_directory(node: dict[object, object], inherited: str | None) -> str | None:
+    """The directory a CI mapping's commands run in: a step's `working-directory`
+    (GitHub Actions) or `workingDirectory` (Azure Pipelines), a job's or workflow's
+    `defaults: run: working-directory:`, else what the enclosing mapping said."""
+    for key in ("working-directory", "workingDirectory"):
+        value = node.get(key)
+        if isinstance(value, str):
+            return _within(inherited, value.strip())
+    defaults = node.get("defaults")
+    run = defaults.get("run") if isinstance(defaults, dict) else None
+    value = run.get("working-directory") if isinstance(run, dict) else None
+    if isinstance(value, str):
+        return _within(inherited, value.strip())
+    return inherited
+
+
 def _command_blocks(
     data: object, lines: dict[KeyPath, int], raw: list[str]
-) -> Iterator[list[tuple[int | None, str]]]:
-    """Every string under a command key (run, script, ...), as lines with their source lines."""
-    stack: list[tuple[KeyPath, object, str | None]] = [((), data, None)]
+) -> Iterator[tuple[list[tuple[int | None, str]], str | None]]:
+    """Every string under a command key (run, script, ...), as lines with their source lines,
+    with the root-relative directory it runs in (None: one gatekeeper cannot place)."""
+    stack: list[tuple[KeyPath, object, str | None, str | None]] = [((), data, None, "")]
     while stack:
-        path, node, key = stack.pop()
+        path, node, key, cwd = stack.pop()
         if isinstance(node, dict):
+            cwd = _working_directory(node, cwd)
             for child_key, child in node.items():
                 name = str(child_key)
-                stack.append(((*path, name), child, name))
+                stack.append(((*path, name), child, name, cwd))
         elif isinstance(node, list):
             for position, child in enumerate(node):
-                stack.append(((*path, position), child, key))
+                stack.append(((*path, position), child, key, cwd))
         elif isinstance(node, str) and key in _COMMAND_KEYS:
             text = {"goals": "mvn ", "tasks": "gradle "}.get(key, "") + node
             first = lines.get(path)
@@ -915,11 +971,14 @@ def _command_blocks(
                 source = raw[first - 1][:_MAX_LINE].split(" #")[0].rstrip()
                 if _BLOCK_SCALAR.search(source):
                     first += 1  # a `|` or `>` block starts on the line after its key
-            yield [
-                (first + offset if first is not None else None, piece[:_MAX_LINE])
-                for offset, piece in enumerate(text.split("\n"))
-                if piece.strip()
-            ]
+            yield (
+                [
+                    (first + offset if first is not None else None, piece[:_MAX_LINE])
+                    for offset, piece in enumerate(text.split("\n"))
+                    if piece.strip()
+                ],
+                cwd,
+            )
 
 
 def _ci_system(path: str, name: str) -> str | None:

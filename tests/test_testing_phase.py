@@ -731,3 +731,50 @@ def test_ci_steps_that_run_tests_through_a_script_or_manage_py(tmp_path: Path) -
     assert (".github/workflows/a.yml", 6) in steps
     assert (".github/workflows/b.yml", 6) in steps
     assert (".github/workflows/b.yml", 7) not in steps
+
+
+def test_ci_scripts_are_found_from_the_steps_working_directory(tmp_path: Path) -> None:
+    """A script named by a step is looked up where the step runs: the step's or the job's
+    `working-directory`, the workflow's defaults, or a `cd` earlier in the same block."""
+    from gatekeeper.repo import RepoIndex
+    from gatekeeper.testfacts import collect
+
+    wf = tmp_path / ".github" / "workflows"
+    wf.mkdir(parents=True)
+    (wf / "ci.yml").write_text(
+        "on: push\n"
+        "defaults:\n"
+        "  run:\n"
+        "    working-directory: backend\n"
+        "jobs:\n"
+        "  api:\n"
+        "    runs-on: x\n"
+        "    steps:\n"
+        "      - run: ./scripts/test.sh\n"  # 9: backend/scripts/test.sh
+        "      - run: ./scripts/test.sh\n"  # 10: frontend/scripts/test.sh runs no tests
+        "        working-directory: frontend\n"
+        "  web:\n"
+        "    runs-on: x\n"
+        "    defaults:\n"
+        "      run:\n"
+        "        working-directory: ${{ github.workspace }}/worker\n"
+        "    steps:\n"
+        "      - run: bash scripts/test.sh\n"  # 18: worker/scripts/test.sh
+        "      - run: |\n"
+        "          cd ../backend\n"
+        "          ./scripts/test.sh\n"  # 21: backend/scripts/test.sh after the cd
+        "      - run: bash ../../outside.sh\n"  # 22: leaves the root, never looked up
+    )
+    for directory, body in (
+        ("backend", "pytest -q\n"),
+        ("worker", "go test ./...\n"),
+        ("frontend", "eslint .\n"),
+    ):
+        (tmp_path / directory / "scripts").mkdir(parents=True)
+        (tmp_path / directory / "scripts" / "test.sh").write_text("#!/bin/sh\n" + body)
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "test.sh").write_text("#!/bin/sh\npytest\n")  # the root's copy
+    (tmp_path / "outside.sh").write_text("pytest\n")
+    facts = collect(RepoIndex.build(tmp_path))
+    steps = {s.line for p in facts.pipelines for s in p.test_steps}
+    assert steps == {9, 18, 21}

@@ -661,7 +661,9 @@ def ci_pipeline_runs_the_tests(ctx: Context) -> Outcome:
 
     Why: tests that no pipeline runs protect nothing. gatekeeper reads GitHub Actions
     workflows, .gitlab-ci.yml, Jenkinsfile, .circleci/config.yml, azure-pipelines.yml and
-    bitbucket-pipelines.yml as data, and looks for a step that runs the tests. A workflow that
+    bitbucket-pipelines.yml as data, and looks for a step that runs the tests, also one level
+    into a shell script the step calls (found from the step's working directory: its own, the
+    job's or workflow's defaults, or a `cd` before it). A workflow that
     runs a pull request's code with the base repository's secrets (pull_request_target or
     workflow_run plus a checkout of the pull request head), grants `write-all`, or expands
     event text into a script is a finding that fails this gate.
