@@ -402,6 +402,43 @@ def test_a_spec_that_requires_auth_is_held_to_it(tmp_path: Path) -> None:
     assert not [f for f in again.findings if f.rule_id == "GK314"]
 
 
+def test_a_route_the_spec_calls_public_but_the_code_protects_is_drift(tmp_path: Path) -> None:
+    """`security: []` on /health while the code requires a caller there: GK315 (low), citing
+    both places; the protected /reports the spec also protects is no finding."""
+    (tmp_path / "openapi.yaml").write_text(SPEC_WITH_SECURITY)
+    (tmp_path / "requirements.txt").write_text("fastapi==0.115.0\npyjwt==2.9.0\n")
+    protected = (
+        APP_WITHOUT_CHECKS.replace(
+            "from fastapi import FastAPI",
+            "from fastapi import Depends, FastAPI\nfrom auth import current_user",
+        )
+        .replace("def reports():", "def reports(user=Depends(current_user)):")
+        .replace("def health():", "def health(user=Depends(current_user)):")
+    )
+    (tmp_path / "main.py").write_text(protected)
+    opts = api.Options(phases=("api_design", "security"), engines=False)
+    report = api.audit(tmp_path, opts).report
+    drift = [
+        (f.location.path, f.location.line, f.severity.value, f.message)
+        for f in report.findings
+        if f.rule_id == "GK315"
+    ]
+    assert drift == [
+        (
+            "main.py",
+            12,
+            "low",
+            "GET /health (main.health): openapi.yaml:14 declares it public, and the code "
+            "requires a caller (checked by current_user)",
+        )
+    ]
+    (tmp_path / "main.py").write_text(
+        protected.replace("def health(user=Depends(current_user)):", "def health():")
+    )
+    again = api.audit(tmp_path, opts).report
+    assert not [f for f in again.findings if f.rule_id in ("GK314", "GK315")]
+
+
 def test_security_of_reads_openapi_requirements() -> None:
     from gatekeeper.routes.spec import security_of
 

@@ -95,6 +95,20 @@ SPEC_AUTH_NOT_ENFORCED = Rule(
     ("CWE-306",),
     _A01,
 )
+SPEC_PUBLIC_CODE_REQUIRES_AUTH = Rule(
+    "GK315",
+    "spec-public-code-requires-auth",
+    "security.authorization_rules",
+    Severity.LOW,
+    Confidence.MEDIUM,
+    "The API spec declares the operation public (`security: []`, or an empty requirement among "
+    "the alternatives), but the code requires an authenticated caller: the contract is out of "
+    "date, and clients and generated SDKs built from it call without credentials.",
+    "If the route is meant to be protected, give the operation the spec's security "
+    "requirement; if it is meant to be public, remove the check from the code.",
+    ("CWE-1059",),
+    (),
+)
 OBJECT_NOT_AUTHORIZED = Rule(
     "GK313",
     "object-level-authorization-missing",
@@ -141,6 +155,7 @@ RULES = (
     MUTATING_ROUTE_WITHOUT_AUTH,
     SENSITIVE_ROUTE_WITHOUT_AUTH,
     SPEC_AUTH_NOT_ENFORCED,
+    SPEC_PUBLIC_CODE_REQUIRES_AUTH,
     OBJECT_NOT_AUTHORIZED,
     UNVALIDATED_INPUT,
     MASS_ASSIGNMENT,
@@ -296,7 +311,10 @@ def every_route_that_changes_data_checks_the_caller(ctx: Context) -> Outcome:
     absence: a route with no check. Every route is classified required, public or none from
     its dependencies, decorators, permission classes and app-wide middleware; a route that
     changes data, or an admin/debug route, with no check and not declared public is a finding.
-    Login, registration and token routes are public by nature.
+    Login, registration and token routes are public by nature. Where an OpenAPI spec describes
+    the route, the two must agree: the spec requires a caller and the code checks none (high),
+    or the spec declares the route public (`security: []`) and the code requires a caller (low,
+    the contract is out of date).
     Fix: add the check to the route or its router, or declare the route in `public_routes`.
     """
     if ctx.specs is None:
@@ -329,6 +347,24 @@ def every_route_that_changes_data_checks_the_caller(ctx: Context) -> Outcome:
                     )
                 )
             if decision.auth != Auth.NONE:
+                if (
+                    decision.auth == Auth.REQUIRED
+                    and route.framework not in _SPEC_ENFORCED
+                    and (op := api_design.spec_operation(route, contracts.get(root, {})))
+                    is not None
+                    and op.security == "public"
+                ):
+                    findings.append(
+                        _finding(
+                            SPEC_PUBLIC_CODE_REQUIRES_AUTH,
+                            route.file,
+                            route.line,
+                            f"{route.method} {route.url_path} ({route.handler}): "
+                            f"{display_path(op.file)}:{op.line} declares it public, and the code "
+                            f"requires a caller"
+                            + (f" ({decision.evidence.what})" if decision.evidence else ""),
+                        )
+                    )
                 if decision.evidence is not None and len(evidence) < MAX_EVIDENCE:
                     seen = decision.evidence
                     what = f"{route.method} {route.url_path}: {decision.auth} ({seen.what})"
