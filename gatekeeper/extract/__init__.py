@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from gatekeeper.extract import imports, logging_calls, outbound, pysecurity, suppressions
 from gatekeeper.extract.base import Extractor
-from gatekeeper.migrations import alembic, django, gorm, jpa, jsorm, ormcode
+from gatekeeper.migrations import alembic, django, gorm, jpa, jsorm, ormcode, sqlalchemy
 from gatekeeper.routes import python as routes_python
 
 EXTRACTORS: tuple[Extractor, ...] = (
@@ -19,6 +19,7 @@ EXTRACTORS: tuple[Extractor, ...] = (
     django.MIGRATIONS,
     django.MODELS,
     ormcode.EXTRACTOR,
+    sqlalchemy.EXTRACTOR,
     routes_python.EXTRACTOR,
     jpa.EXTRACTOR,
     gorm.EXTRACTOR,

@@ -26,6 +26,7 @@ class Tool(StrEnum):
     GORM = "gorm"  # Go structs with gorm tags, gorm.Model or AutoMigrate
     PRISMA = "prisma"  # schema.prisma models
     SEQUELIZE_MODELS = "sequelize-models"  # sequelize.define / Model.init
+    SQLALCHEMY_MODELS = "sqlalchemy-models"  # declarative classes, SQLModel tables, Table()
     MONGODB = "mongodb"  # mongoose schemas, createIndex/create_index calls, Spring @Document
     TYPEORM_MODELS = "typeorm-entities"  # @Entity classes
     DYNAMODB = "dynamodb"  # DynamoDB tables in CloudFormation/SAM/Serverless, Terraform, CDK

@@ -29,6 +29,7 @@ MODEL_TOOLS = frozenset(
         Tool.GORM,
         Tool.PRISMA,
         Tool.SEQUELIZE_MODELS,
+        Tool.SQLALCHEMY_MODELS,
         Tool.MONGODB,
     }
 )
