@@ -1,7 +1,11 @@
 """The whole repository's database facts, built once per audit in the parent: schema sources
 grouped into histories (migrations, and models or entities where no migration exists), SQL,
 Prisma and Liquibase files parsed, every history replayed, plus the code around the schema
-(create_all() and AutoMigrate calls, ORM models not read yet, request validation)."""
+(create_all() and AutoMigrate calls, ORM models not read yet, request validation).
+
+TypeORM and Knex migrations, TypeORM entities and DynamoDB tables (templates, Terraform, CDK) are
+read here from the index, not by the workers: they are few files, found by path or marker, and
+the DynamoDB access patterns (queries on a named index, scans) are gathered in the same pass."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from dataclasses import dataclass, replace
 from gatekeeper import config as cfg
 from gatekeeper.errors import GatekeeperError
 from gatekeeper.extract.imports import FileImports
-from gatekeeper.migrations import liquibase, ormmodels, prisma, sql
+from gatekeeper.migrations import dynamodb, jsmigrations, liquibase, ormmodels, prisma, sql
 from gatekeeper.migrations.model import (
     Index,
     Irreversible,
@@ -35,18 +39,26 @@ PYTHON_EXTRACTORS = frozenset(
 )
 CODE_EXTRACTORS = frozenset({"migrations.jpa", "migrations.gorm", "migrations.javascript"})
 RELATIONAL = frozenset({"postgresql", "mysql", "sqlite"})
-MIGRATION_TOOLS = frozenset({Tool.ALEMBIC, Tool.DJANGO, Tool.LIQUIBASE, Tool.SEQUELIZE})
+MIGRATION_TOOLS = frozenset(
+    {Tool.ALEMBIC, Tool.DJANGO, Tool.LIQUIBASE, Tool.SEQUELIZE, Tool.TYPEORM, Tool.KNEX}
+)
+# Schemas declared rather than migrated, grouped per service (DynamoDB tables in IaC too).
+DECLARED_TOOLS = MODEL_TOOLS | {Tool.TYPEORM_MODELS, Tool.DYNAMODB}
 # Models that restate a relational schema: the migrations win when both exist.
-RELATIONAL_MODEL_TOOLS = MODEL_TOOLS - {Tool.MONGODB}
+RELATIONAL_MODEL_TOOLS = (MODEL_TOOLS - {Tool.MONGODB}) | {Tool.TYPEORM_MODELS}
 MODEL_NAMES = {
     Tool.DJANGO_MODELS: "Django models",
     Tool.JPA: "JPA entities",
     Tool.GORM: "GORM models",
     Tool.PRISMA: "Prisma schema",
     Tool.SEQUELIZE_MODELS: "Sequelize models",
+    Tool.SQLALCHEMY_MODELS: "SQLAlchemy models",
     Tool.MONGODB: "MongoDB schemas and indexes",
+    Tool.TYPEORM_MODELS: "TypeORM entities",
+    Tool.DYNAMODB: "DynamoDB tables declared as infrastructure code",
 }
 MONGODB_DIALECT = "mongodb"
+DYNAMODB_DIALECT = "dynamodb"
 _DIALECT_HINTS = {"postgres": "postgres", "postgresql": "postgres", "pg": "postgres"} | {
     "mysql": "mysql",
     "mariadb": "mysql",
@@ -55,13 +67,10 @@ _DIALECT_HINTS = {"postgres": "postgres", "postgresql": "postgres", "pg": "postg
 
 # Schema sources gatekeeper does not read yet, recognised by import (module prefix -> name).
 _UNSUPPORTED_IMPORTS = (
-    ("typeorm", "TypeORM"),
-    ("knex", "Knex"),
     ("drizzle-orm", "Drizzle"),
     ("@mikro-orm/", "MikroORM"),
     ("sequelize-typescript", "sequelize-typescript models"),
     ("entgo.io/ent", "ent"),
-    ("sqlmodel", "SQLModel models"),
     ("peewee", "peewee models"),
     ("tortoise", "Tortoise ORM models"),
     ("mongoengine", "mongoengine documents"),
@@ -71,15 +80,12 @@ _UNSUPPORTED_IMPORTS = (
     ("@nestjs/mongoose", "NestJS mongoose schemas"),
     ("go.mongodb.org/mongo-driver", "MongoDB Go driver indexes"),
 )
-_UNSUPPORTED_DATABASES = {"dynamodb": "DynamoDB"}
+_UNSUPPORTED_DATABASES: dict[str, str] = {}  # DynamoDB tables are read from IaC since issue 7
 # ... and by what a manifest declares (text as written in it -> name).
 _UNSUPPORTED_MANIFEST_TEXT = (
-    ('"typeorm"', "TypeORM"),
-    ('"knex"', "Knex"),
     ('"drizzle-orm"', "Drizzle"),
     ('"sequelize-typescript"', "sequelize-typescript models"),
     ("entgo.io/ent", "ent"),
-    ("sqlmodel", "SQLModel models"),
     ("peewee", "peewee models"),
     ("tortoise-orm", "Tortoise ORM models"),
     ("mongoengine", "mongoengine documents"),
@@ -108,6 +114,8 @@ def family_of(source: str) -> str:
 
 
 def history_family(dialect: str) -> str:
+    if dialect == DYNAMODB_DIALECT:
+        return "dynamodb"
     return "document" if dialect == MONGODB_DIALECT else "relational"
 
 
@@ -188,11 +196,13 @@ class DatabaseFacts:
     notes: tuple[Located, ...]  # SQL inside a Python migration that did not parse
     dumps: tuple[str, ...]  # schema dumps kept as documentation beside a migration history
     create_all: tuple[Located, ...]
-    orm_models: tuple[Located, ...]  # SQLAlchemy/SQLModel model classes (not replayed yet)
+    orm_models: tuple[Located, ...]  # SQLAlchemy/SQLModel model classes (ormcode's sighting)
     validation: tuple[Located, ...]  # request validation imports and annotations, model rules
     docs: tuple[Located, ...]  # ER diagrams and schema documents
     sync: tuple[Located, ...] = ()  # AutoMigrate(), sequelize.sync(), ddl-auto: schema at startup
     beside: tuple[Located, ...] = ()  # models kept as documentation beside migrations
+    index_queries: tuple[Located, ...] = ()  # DynamoDB queries naming an index (`what`)
+    scans: tuple[Located, ...] = ()  # DynamoDB scans in request-serving code
 
     def histories_of(self, root: str) -> tuple[History, ...]:
         return tuple(h for h in self.histories if h.service == root)
@@ -294,7 +304,16 @@ def collect(
         expanded.append(_expand_sql(migration, dialect_of(migration.path), notes))
     sql_migrations, sql_errors = _sql_sources(index, dialect_of)
     errors.extend(sql_errors)
-    models = _model_migrations(code, schemas, owner)
+    js = _js_sources(index, code.imports, owner)
+    errors.extend(js.errors)
+    sync.extend(js.sync)
+    for migration in js.migrations:
+        errors.extend(_problems(migration))
+        expanded.append(_expand_sql(migration, dialect_of(migration.path), notes))
+    dynamo = _dynamo_sources(index, code.imports)
+    for migration in dynamo.migrations:
+        errors.extend(_problems(migration))
+    models = _model_migrations(code, schemas, owner) + js.entities + dynamo.migrations
     histories, dumps, beside = _histories(expanded + sql_migrations + models, owner, dialect_of)
     signals: dict[str | None, set[str]] = {}
     for service in services:
@@ -305,8 +324,14 @@ def collect(
             for prefix, name in _UNSUPPORTED_IMPORTS:
                 if _module_matches(item.module, prefix):
                     signals.setdefault(root, set()).add(name)
+    read = {
+        schema.path
+        for schema in code.schemas
+        if any(m.tool is Tool.SQLALCHEMY_MODELS for m in schema.models)
+    }
     for model in code.orm_models:
-        signals.setdefault(owner(model.path), set()).add("SQLAlchemy models")
+        if model.path not in read:  # a table class the SQLAlchemy reader found nothing in
+            signals.setdefault(owner(model.path), set()).add("SQLAlchemy models")
     return DatabaseFacts(
         histories=tuple(histories),
         services=tuple(
@@ -322,6 +347,12 @@ def collect(
         docs=tuple(sorted(_schema_docs(index))),
         sync=tuple(sorted(set(sync))),
         beside=tuple(sorted(set(beside))),
+        index_queries=tuple(
+            sorted({Located(a.path, a.line, a.index) for a in dynamo.access if a.kind == "query"})
+        ),
+        scans=tuple(
+            sorted({Located(a.path, a.line, "scan") for a in dynamo.access if a.kind == "scan"})
+        ),
     )
 
 
@@ -530,7 +561,7 @@ def _without_markers(text: str) -> str:
 
 
 def _history_key(m: Migration, owner: Callable[[str], str | None]) -> str:
-    if m.tool is Tool.DJANGO or m.tool in MODEL_TOOLS:
+    if m.tool is Tool.DJANGO or m.tool in DECLARED_TOOLS:
         return owner(m.path) or "."
     if m.tool is Tool.LIQUIBASE:  # grouped by the root changelog that includes it
         return posixpath.dirname(m.app) or "."
@@ -570,7 +601,13 @@ def _histories(
         if tool is Tool.SQL and not is_migrations and service in with_history:
             dumps.extend(m.path for m in members)
             continue
-        dialect = MONGODB_DIALECT if tool is Tool.MONGODB else dialect_of(members[0].path)
+        dialect = (
+            MONGODB_DIALECT
+            if tool is Tool.MONGODB
+            else DYNAMODB_DIALECT
+            if tool is Tool.DYNAMODB
+            else dialect_of(members[0].path)
+        )
         schema = replay(members, dialect=dialect, check_safety=is_migrations)
         histories.append(
             History(
@@ -588,6 +625,134 @@ def _histories(
 
 def _is_versioned(m: Migration) -> bool:
     return m.tool is Tool.SQL and bool(m.version) and m.app != sql.SqlFlavor.DUMP.value
+
+
+# ---------------------------------------------------------------------------- TypeORM, Knex
+
+_JS = frozenset({"javascript", "typescript"})
+_KNEXFILES = frozenset({"knexfile.js", "knexfile.ts", "knexfile.cjs", "knexfile.mjs"})
+
+
+@dataclass(frozen=True, slots=True)
+class _JsSources:
+    migrations: list[Migration]
+    entities: list[Migration]
+    errors: list[Located]
+    sync: list[Located]  # TypeORM `synchronize: true`: the schema follows the entities at startup
+
+
+_SYNCHRONIZE = re.compile(r"\bsynchronize\s{0,8}:\s{0,8}true\b")
+
+
+def _importers(imports: Sequence[FileImports], prefixes: Sequence[str]) -> set[str]:
+    return {
+        fact.path
+        for fact in imports
+        if any(_module_matches(i.module, p) for i in fact.imports for p in prefixes)
+    }
+
+
+def _js_sources(
+    index: RepoIndex, imports: Sequence[FileImports], owner: Callable[[str], str | None]
+) -> _JsSources:
+    """TypeORM and Knex migrations (in a migrations directory, or a knexfile's), and the
+    TypeORM entities of files that import typeorm, resolved per service."""
+    out = _JsSources([], [], [], [])
+    directories: list[str] = []
+    for entry in index.files:
+        if entry.path.rpartition("/")[2].lower() in _KNEXFILES and entry.size <= 256 * 1024:
+            text = _read(index, entry.path, out.errors)
+            if text is not None:
+                directories.extend(jsmigrations.knexfile_directories(entry.path, text))
+    typeorm_files = _importers(imports, ("typeorm",))
+    decls: dict[str | None, list[ModelDecl]] = {}
+    for entry in index.files:
+        if entry.language not in _JS or is_test_path(entry.path) or entry.path.endswith(".d.ts"):
+            continue
+        migration_dir = jsmigrations.in_migrations_dir(entry.path, directories)
+        if not migration_dir and entry.path not in typeorm_files:
+            continue
+        if entry.size > jsmigrations.MAX_BYTES:
+            out.errors.append(
+                Located(entry.path, None, f"{entry.size} bytes, more than gatekeeper reads")
+            )
+            continue
+        text = _read(index, entry.path, out.errors)
+        if text is None:
+            continue
+        language = entry.language or "javascript"
+        if migration_dir and jsmigrations.is_typeorm_migration(text):
+            out.migrations.append(jsmigrations.typeorm_migration(entry.path, text, language))
+        elif migration_dir and jsmigrations.is_knex_migration(text) and _knex_file(text):
+            out.migrations.append(jsmigrations.knex_migration(entry.path, text, language))
+        elif jsmigrations.is_typeorm_entity(text):
+            found = jsmigrations.typeorm_entities(entry.path, text, language)
+            out.errors.extend(Located(entry.path, None, p) for p in found.problems)
+            decls.setdefault(owner(entry.path), []).extend(found.models)
+        if entry.path in typeorm_files and "synchronize" in text:
+            out.sync.extend(
+                Located(entry.path, number, "TypeORM synchronize: true")
+                for number, line in enumerate(text.splitlines()[:20_000], start=1)
+                if not line.lstrip().startswith("//") and _SYNCHRONIZE.search(line[:400])
+            )
+    for root in sorted(decls, key=lambda r: r or ""):
+        out.entities.extend(ormmodels.resolve(Tool.TYPEORM_MODELS, decls[root]))
+    return out
+
+
+def _knex_file(text: str) -> bool:
+    """A Knex migration, not a Sequelize one (jsorm reads those) nor a plain script."""
+    return "Sequelize" not in text or "knex" in text
+
+
+# ---------------------------------------------------------------------------- DynamoDB
+
+_AWS_SDKS = ("boto3", "aioboto3", "botocore", "aws-sdk", "@aws-sdk/", "dynamoose", "pynamodb")
+_CDK = ("aws_cdk", "aws-cdk-lib", "@aws-cdk/")
+
+
+@dataclass(frozen=True, slots=True)
+class _DynamoSources:
+    migrations: list[Migration]
+    access: list[dynamodb.Access]
+
+
+def _dynamo_sources(index: RepoIndex, imports: Sequence[FileImports]) -> _DynamoSources:
+    """DynamoDB tables in templates, Terraform and CDK code, and the application's queries on
+    named indexes and scans (files that import an AWS SDK)."""
+    sdk = _importers(imports, _AWS_SDKS)
+    cdk = _importers(imports, _CDK)
+    migrations: list[Migration] = []
+    access: list[dynamodb.Access] = []
+    errors: list[Located] = []  # unreadable files are reported by the index already
+    for entry in index.files:
+        if is_test_path(entry.path) or entry.size > dynamodb.MAX_BYTES:
+            continue
+        language = entry.language or ""
+        template = language in ("yaml", "json") and "lock" not in entry.path.rpartition("/")[2]
+        wanted = template or language == "terraform" or entry.path in sdk or entry.path in cdk
+        if not wanted:
+            continue
+        text = _read(index, entry.path, errors)
+        if text is None:
+            continue
+        found: dynamodb.DynamoFile | None = None
+        if template and dynamodb.is_template(text):
+            found = dynamodb.read_template(entry.path, text)
+        elif language == "terraform" and dynamodb.is_terraform(text):
+            found = dynamodb.read_terraform(entry.path, text)
+        elif entry.path in cdk and dynamodb.is_cdk(text):
+            found = dynamodb.read_cdk(entry.path, text, language)
+        if found is not None and (found.tables or found.problems):
+            migrations.append(dynamodb.to_migration(found))
+        if entry.path in sdk and entry.path not in cdk and dynamodb.is_dynamodb_code(text):
+            serving = dynamodb.serves_requests(entry.path)
+            access.extend(
+                a
+                for a in dynamodb.accesses(entry.path, text, language)
+                if a.kind == "query" or serving
+            )
+    return _DynamoSources(migrations, access)
 
 
 # ---------------------------------------------------------------------------- models and others

@@ -10,7 +10,8 @@
 - MongoDB indexes: `db.collection("x").createIndex({...}, {unique: true})`, `db.x.createIndex`,
   `createIndexes([...])`, in code and migration scripts.
 
-Decorator-based models (sequelize-typescript, TypeORM, Typegoose, NestJS @Schema) are not read.
+Decorator-based models (sequelize-typescript, Typegoose, NestJS @Schema) are not read; TypeORM
+entities and migrations and Knex migrations are read by `jsmigrations`.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def extract(pf: ParsedFile) -> CodeSchema | None:
     sequelize = "sequelize" in text.lower() or "DataTypes" in text or "queryInterface" in text
     mongoose = "Schema" in text and "mongoose" in text
     mongo = "createIndex" in text or "ensureIndex" in text
-    # Knex migrations (knex.schema.createTable) look alike and are not read.
+    # Knex migrations (knex.schema.createTable) look alike; `jsmigrations` reads those.
     migration = (
         _in_migrations_dir(lowered_path)
         and ("queryInterface" in text or "Sequelize" in text)

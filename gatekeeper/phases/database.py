@@ -1,8 +1,10 @@
 """Phase 2, Database Architecture: schema, indexes, migrations, validation.
 
 The schema comes from the migrations replayed statically (Alembic, Django, SQL, Prisma,
-Liquibase, Sequelize), else from the models (Django, JPA, GORM, Prisma, Sequelize, mongoose);
-stacks whose schema sources are not read yet report `error`, never `pass`.
+Liquibase, Sequelize, TypeORM, Knex), else from the models (Django, JPA, GORM, Prisma,
+Sequelize, TypeORM, mongoose); DynamoDB tables from infrastructure code (CloudFormation, SAM,
+Serverless, Terraform, CDK). Stacks whose schema sources are not read yet report `error`,
+never `pass`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from gatekeeper.migrations.collect import (
+    DYNAMODB_DIALECT,
     MODEL_NAMES,
     RELATIONAL,
     RELATIONAL_MODEL_TOOLS,
@@ -62,6 +65,8 @@ _TOOL_NAMES = {
     Tool.SQL: "SQL migrations",
     Tool.LIQUIBASE: "Liquibase changelog",
     Tool.SEQUELIZE: "Sequelize migrations",
+    Tool.TYPEORM: "TypeORM migrations",
+    Tool.KNEX: "Knex migrations",
     **MODEL_NAMES,
 }
 _DIALECT_NAMES = {
@@ -69,6 +74,7 @@ _DIALECT_NAMES = {
     "mysql": "MySQL",
     "sqlite": "SQLite",
     "mongodb": "MongoDB",
+    "dynamodb": "DynamoDB",
 }
 # Columns an application looks rows up by: each value should identify one row. Compared
 # without underscores and case, so `userName`, `external_id` and `externalId` match too.
@@ -152,6 +158,28 @@ LOOKUP_NOT_UNIQUE = Rule(
     Confidence.MEDIUM,
     "An identifier column used for lookups is indexed, but nothing keeps its values unique.",
     "Make the index unique, or add a unique constraint, when the value identifies one row.",
+)
+DYNAMODB_MISSING_INDEX = Rule(
+    "GK214",
+    "dynamodb-query-on-missing-index",
+    "database.indexing_strategy",
+    Severity.HIGH,
+    Confidence.MEDIUM,
+    "A DynamoDB query names an IndexName that no table declared in infrastructure code has; "
+    "the query fails with a ValidationException, or the index exists only in one environment.",
+    "Declare the global or local secondary index on the table (GlobalSecondaryIndexes, "
+    "global_secondary_index {}, addGlobalSecondaryIndex) or query the index that exists.",
+)
+DYNAMODB_SCAN = Rule(
+    "GK215",
+    "dynamodb-scan-in-request-path",
+    "database.indexing_strategy",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "Request-serving code scans a DynamoDB table: a scan reads the whole table, page by page, "
+    "and its latency and cost grow with every item.",
+    "Query by the partition key, or add a global secondary index keyed by what the request "
+    "filters on and query it; keep scans in offline jobs.",
 )
 CREATE_ALL_WITHOUT_MIGRATIONS = Rule(
     "GK221",
@@ -322,10 +350,22 @@ MODELS_WITHOUT_MIGRATION_TOOL = Rule(
     "database.migration_approach",
     Severity.MEDIUM,
     Confidence.MEDIUM,
-    "ORM models or entities (JPA, GORM, Prisma, Sequelize) define the schema but no migration "
-    "history is committed, so nothing records how a database reaches that schema.",
+    "ORM models or entities (JPA, GORM, Prisma, Sequelize, TypeORM) define the schema but no "
+    "migration history is committed, so nothing records how a database reaches that schema.",
     "Commit migrations: Flyway or Liquibase for JPA, `prisma migrate dev` for Prisma, "
-    "sequelize-cli for Sequelize, golang-migrate/goose/Atlas for GORM.",
+    "sequelize-cli for Sequelize, `typeorm migration:generate` for TypeORM, "
+    "golang-migrate/goose/Atlas for GORM.",
+)
+DYNAMODB_TABLE_NOT_IN_CODE = Rule(
+    "GK237",
+    "dynamodb-table-not-in-code",
+    "database.migration_approach",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "The service uses DynamoDB but no table is declared as infrastructure code; tables made "
+    "by hand or by the application differ between environments and cannot be reviewed.",
+    "Declare each table, its key schema and its indexes in CloudFormation/SAM/Serverless "
+    "resources, Terraform (aws_dynamodb_table) or CDK (dynamodb.Table) and deploy them from it.",
 )
 TABLE_WITHOUT_CONSTRAINTS = Rule(
     "GK241",
@@ -356,6 +396,8 @@ RULES: tuple[Rule, ...] = (
     FK_WITHOUT_INDEX,
     LOOKUP_NOT_INDEXED,
     LOOKUP_NOT_UNIQUE,
+    DYNAMODB_MISSING_INDEX,
+    DYNAMODB_SCAN,
     CREATE_ALL_WITHOUT_MIGRATIONS,
     CREATE_ALL_BESIDE_MIGRATIONS,
     MODELS_WITHOUT_MIGRATIONS,
@@ -372,6 +414,7 @@ RULES: tuple[Rule, ...] = (
     SCHEMA_SYNCED_AT_STARTUP,
     SCHEMA_SYNC_BESIDE_MIGRATIONS,
     MODELS_WITHOUT_MIGRATION_TOOL,
+    DYNAMODB_TABLE_NOT_IN_CODE,
     TABLE_WITHOUT_CONSTRAINTS,
     NO_REQUEST_VALIDATION,
 )
@@ -439,6 +482,8 @@ class _Scope:
             found.append(", ".join(relational))
         if "mongodb" in self.service.databases and "document" not in families:
             found.append("mongodb")
+        if "dynamodb" in self.service.databases and "dynamodb" not in families:
+            found.append("dynamodb")
         return found
 
     def location(self) -> Location:
@@ -583,6 +628,12 @@ def _history_label(history: History) -> str:
 
 # ---------------------------------------------------------------------------- schema documented
 
+_HINTS = {
+    "mongodb": "mongoose schemas, createIndex/create_index calls, Spring Data @Document classes",
+    "dynamodb": "an AWS::DynamoDB::Table in a CloudFormation/SAM/Serverless template, a "
+    "Terraform aws_dynamodb_table, a CDK dynamodb.Table",
+}
+
 
 @criterion("database.schema_documented", consumes=(Fact.STACK, Fact.MIGRATIONS))
 def schema_source_is_analyzed(ctx: Context) -> Outcome:
@@ -594,11 +645,15 @@ def schema_source_is_analyzed(ctx: Context) -> Outcome:
     changelogs, sequelize-cli), schema dumps (schema.sql, init.sql), or, where no migration
     exists, the models (Django, JPA entities, GORM structs, Prisma schema, Sequelize models);
     for MongoDB, mongoose schemas, Spring Data @Document classes and createIndex/create_index
-    calls. It replays them in order into one model of tables, columns, indexes and
-    constraints; models beside migrations, ER diagrams and schema documents are extra
+    calls; TypeORM migrations and entities and Knex migrations. For DynamoDB the schema is the
+    key schema: each table declared in CloudFormation/SAM/Serverless (`AWS::DynamoDB::Table`),
+    Terraform (`aws_dynamodb_table`) or CDK (`dynamodb.Table`) with its partition and sort key
+    and its global and local secondary indexes; a service that uses DynamoDB without any
+    declared table fails. It replays them in order into one model of tables, columns, indexes
+    and constraints; models beside migrations, ER diagrams and schema documents are extra
     evidence. A source that does not parse makes the result `error`; a stack whose schema
-    sources are not read yet (TypeORM, Knex, DynamoDB, SQLAlchemy models ...) is `error` too,
-    never a pass.
+    sources are not read yet (Drizzle, MikroORM ...) is `error` too, never a
+    pass.
     Fix: keep the schema under version control as migrations, or at least as a schema.sql
     dump, and fix any file named as unparsable.
     """
@@ -625,12 +680,11 @@ def schema_source_is_analyzed(ctx: Context) -> Outcome:
     for scope in scopes:
         evidence += [_history_evidence_line(h) for h in scope.histories]
         for databases in scope.missing():
-            hint = (
-                "mongoose schemas, createIndex/create_index calls, Spring Data @Document classes"
-                if databases == "mongodb"
-                else "Alembic versions/, Django migrations or models, Flyway/Liquibase/"
-                "golang-migrate/Prisma/Sequelize migrations, JPA/GORM/Prisma/Sequelize models, "
-                "schema.sql"
+            hint = _HINTS.get(
+                databases,
+                "Alembic versions/, Django migrations or models, Flyway/Liquibase/"
+                "golang-migrate/Prisma/Sequelize/TypeORM/Knex migrations, JPA/GORM/Prisma/"
+                "Sequelize/TypeORM models, schema.sql",
             )
             findings.append(
                 make_finding(
@@ -668,6 +722,8 @@ _ORM_ALSO = {
     Tool.GORM: ", and GORM does not either",
     Tool.PRISMA: ", and Prisma does not either",
     Tool.SEQUELIZE_MODELS: ", and Sequelize does not either",
+    Tool.TYPEORM_MODELS: ", and TypeORM does not either",
+    Tool.SQLALCHEMY_MODELS: ", and SQLAlchemy does not either",
 }
 
 
@@ -704,8 +760,15 @@ def foreign_keys_and_lookups_are_indexed(ctx: Context) -> Outcome:
     username, slug, external ids) need a unique index, or lookups scan and duplicates creep
     in; in MongoDB too, which has no foreign keys to check. gatekeeper checks the replayed
     schema (or the models): each finding names table.column and where it was declared.
+    DynamoDB has no foreign keys and no secondary lookups without an index: the access
+    patterns in the code are checked against the tables declared as infrastructure code — a
+    query naming an `IndexName` no table declares is a finding (boto3 `table.query(IndexName=
+    ...)`, the JavaScript SDKs' `QueryCommand`/`DocumentClient.query`), and so is a scan in
+    request-serving code (`table.scan(`, `ScanCommand`, the scan paginator), which reads the
+    whole table.
     Fix: create an index whose leading columns are the foreign key columns, and a unique index
-    on each lookup identifier.
+    on each lookup identifier; for DynamoDB, declare every index the code queries and query by
+    key instead of scanning.
     """
     facts = facts_of(ctx)
     scopes = _scopes(facts)
@@ -715,6 +778,8 @@ def foreign_keys_and_lookups_are_indexed(ctx: Context) -> Outcome:
     evidence: list[Evidence] = []
     checked = 0
     for history, table in _tables(scopes):
+        if history.dialect == DYNAMODB_DIALECT:
+            continue  # no foreign keys; access patterns are checked below
         mysql = history.dialect == "mysql"
         index_columns = [i.columns for i in table.indexes]
         if table.primary_key:
@@ -789,14 +854,79 @@ def foreign_keys_and_lookups_are_indexed(ctx: Context) -> Outcome:
                     phase=PHASE_ID,
                 )
             )
+    dynamo_findings, dynamo_evidence, accesses = _dynamodb_access(facts, scopes)
+    findings += dynamo_findings
+    evidence += dynamo_evidence
     tables = sum(len(h.schema.tables) for s in scopes for h in s.histories)
+    message = f"{checked} foreign key and lookup column(s) indexed across {tables} table(s)"
+    if accesses:
+        message += f"; {accesses} DynamoDB access pattern(s) checked"
     return _finish(
         ctx,
         findings,
-        pass_message=f"{checked} foreign key and lookup column(s) indexed across {tables} table(s)",
+        pass_message=message,
         evidence=evidence,
         unknown=_unreadable_note(facts) + _not_read_note(scopes),
     )
+
+
+def _dynamodb_access(
+    facts: DatabaseFacts, scopes: Sequence[_Scope]
+) -> tuple[list[Finding], list[Evidence], int]:
+    """Queries on indexes no declared table has, and scans in request-serving code, for each
+    service whose DynamoDB tables were read (the code of others cannot be checked)."""
+    findings: list[Finding] = []
+    evidence: list[Evidence] = []
+    checked = 0
+    seen: set[str | None] = set()
+    for scope in scopes:
+        root = scope.service.root if scope.service is not None else None
+        tables = [
+            t for h in scope.histories if h.dialect == DYNAMODB_DIALECT for t in h.schema.tables
+        ]
+        if not tables or root in seen:
+            continue
+        seen.add(root)
+        declared = {i.name: (t, i) for t in tables for i in t.indexes if i.name}
+        for query in facts.index_queries:
+            if root is not None and not _under(query.path, root):
+                continue
+            checked += 1
+            found = declared.get(query.what)
+            if found is not None:
+                table, index = found
+                evidence.append(
+                    Evidence(
+                        query.path,
+                        query.line,
+                        f"queries index {query.what} of {table.name} "
+                        f"(declared at {index.file}:{index.line})",
+                    )
+                )
+                continue
+            names = ", ".join(sorted(declared)[:_MAX_LISTED]) or "none"
+            findings.append(
+                make_finding(
+                    DYNAMODB_MISSING_INDEX,
+                    Location(query.path, query.line),
+                    f"queries index {query.what}, which no DynamoDB table declared as "
+                    f"infrastructure code has (declared indexes: {names})",
+                    phase=PHASE_ID,
+                )
+            )
+        for scan in facts.scans:
+            if root is not None and not _under(scan.path, root):
+                continue
+            checked += 1
+            findings.append(
+                make_finding(
+                    DYNAMODB_SCAN,
+                    Location(scan.path, scan.line),
+                    "scans a DynamoDB table in request-serving code: reads the whole table",
+                    phase=PHASE_ID,
+                )
+            )
+    return findings, evidence, checked
 
 
 # ---------------------------------------------------------------------------- migrations
@@ -814,7 +944,10 @@ def migrations_are_linear_reversible_and_safe(ctx: Context) -> Outcome:
     the migration linters (squawk, strong_migrations, django-migration-linter) flag: a NOT
     NULL column without a default, CREATE INDEX without CONCURRENTLY and a foreign key without
     NOT VALID on PostgreSQL, column type changes, renames and drops. A service that only uses
-    MongoDB has no schema migrations: not applicable.
+    MongoDB has no schema migrations: not applicable. DynamoDB has none either: its schema is
+    the key schema, so the approach is to declare every table (keys and indexes) as
+    infrastructure code (CloudFormation, SAM, Serverless, Terraform, CDK) and deploy it from
+    there; a service that uses DynamoDB with no table declared is a finding.
     Fix: adopt a migration tool, merge branched histories, write every downgrade, and split
     unsafe changes into expand/backfill/contract steps as each finding's fix says.
     """
@@ -880,6 +1013,23 @@ def migrations_are_linear_reversible_and_safe(ctx: Context) -> Outcome:
             )
         if histories:
             continue
+        dynamo = [h for h in scope.histories if h.dialect == DYNAMODB_DIALECT]
+        evidence += [_history_evidence_line(h) for h in dynamo]
+        if scope.service is not None and "dynamodb" in scope.service.databases and not dynamo:
+            findings.append(
+                make_finding(
+                    DYNAMODB_TABLE_NOT_IN_CODE,
+                    scope.location(),
+                    f"{scope.name} uses DynamoDB but declares no table in CloudFormation, SAM, "
+                    "Serverless, Terraform or CDK",
+                    phase=PHASE_ID,
+                )
+            )
+        relational = any(h.family == "relational" for h in scope.histories) or (
+            scope.service is not None and bool(set(scope.service.databases) & RELATIONAL)
+        )
+        if not relational and not scope.not_read:
+            continue  # DynamoDB (and MongoDB) only: no schema migrations to check
         orm = [
             h
             for h in scope.histories
@@ -945,10 +1095,17 @@ def migrations_are_linear_reversible_and_safe(ctx: Context) -> Outcome:
                 )
     unknown = _unreadable_note(facts) + _not_read_note(scopes)
     count = sum(len(h.schema.migrations) for s in scopes for h in s.migrations)
+    declared = sum(
+        len(h.schema.tables)
+        for h in {h for s in scopes for h in s.histories if h.dialect == DYNAMODB_DIALECT}
+    )
+    message = f"{count} migration(s) in order, reversible, without unsafe operations"
+    if declared:
+        message += f"; {declared} DynamoDB table(s) declared as infrastructure code"
     return _finish(
         ctx,
         findings,
-        pass_message=f"{count} migration(s) in order, reversible, without unsafe operations",
+        pass_message=message,
         evidence=evidence,
         unknown=unknown,
     )
@@ -1057,7 +1214,8 @@ def schema_and_requests_are_validated(ctx: Context) -> Outcome:
     for request validation in each web service's code: a library (pydantic, marshmallow, DRF
     serializers, Django forms, Joi, zod, yup, class-validator, express-validator,
     go-playground/validator), Bean Validation annotations, Go `validate:`/`binding:` tags, or
-    Sequelize and mongoose model validators.
+    Sequelize and mongoose model validators. A DynamoDB table constrains nothing but its key,
+    so for DynamoDB only the request validation counts.
     Fix: declare NOT NULL, UNIQUE and CHECK constraints for the rules the data must follow,
     and validate every request body against a declared model.
     """
@@ -1068,7 +1226,9 @@ def schema_and_requests_are_validated(ctx: Context) -> Outcome:
     findings: list[Finding] = []
     evidence: list[Evidence] = []
     not_null = checks = uniques = 0
-    for _, table in _tables(scopes):
+    for history, table in _tables(scopes):
+        if history.dialect == DYNAMODB_DIALECT:
+            continue  # schemaless beyond its key: request validation is what checks the data
         keys = set(table.primary_key)
         required = [c for c in table.columns if not c.nullable and c.name not in keys]
         unique = [i for i in table.indexes if i.unique and set(i.columns) != keys]
