@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 from gatekeeper.extract.base import ParsedFile
-from gatekeeper.migrations import ormmodels, sqlalchemy
+from gatekeeper.migrations import ormmodels, ormqueries, sqlalchemy
 from gatekeeper.migrations.model import MigrationOp, Tool
 from gatekeeper.migrations.ormmodels import CodeSchema, ModelDecl
 from gatekeeper.phases import database as db
@@ -77,7 +77,22 @@ def test_fixture_findings(tmp_path: Path) -> None:
         ("GK211", "app/models.py", 41),  # post_tags.tag_id: only post_id leads the primary key
         ("GK211", "app/models.py", 56),  # posts.author_id
         ("GK213", "app/models.py", 53),  # posts.slug is indexed, not unique
+        ("GK216", "app/repository.py", 9),  # posts.title filtered, no index
     }
+    # Only posts.title: the slug has an index, the email a unique one, author_id is a foreign
+    # key (GK211's), and a query with `**extra` is not judged.
+    assert [
+        (f.location.path, f.location.line, f.message)
+        for f in results["database.indexing_strategy"].findings
+        if f.rule_id == "GK216"
+    ] == [
+        (
+            "app/repository.py",
+            9,
+            "where(Post.title == ...) filters posts.title, and no index starts with it "
+            "(and 1 more query)",
+        )
+    ]
     assert found(results["database.migration_approach"]) == {
         ("GK221", "app/main.py", 14),  # create_all() at startup
         ("GK236", "app/models.py", None),  # models and no migration history
@@ -173,3 +188,65 @@ def test_files_without_models_give_nothing() -> None:
     ):
         pf = ParsedFile("m.py", "python", text, tree=ast.parse(text))
         assert sqlalchemy.extract(pf) is None, text
+
+
+def filters_of(text: str) -> list[tuple[int, str, str]]:
+    read = ormqueries.extract(ParsedFile("app/views.py", "python", text, tree=ast.parse(text)))
+    return [] if read is None else [(f.line, f.model, f.field) for f in read.filters]
+
+
+def test_orm_filters_are_read_only_where_the_model_is_written() -> None:
+    text = """from django.shortcuts import get_object_or_404
+from blog.models import Author, Post
+
+
+def view(request, slug):
+    Post.objects.filter(published=True, title__icontains="x")
+    Post.objects.select_related("author").get(views__gte=3)
+    Post.objects.filter(author__name="ann")
+    get_object_or_404(Author, name=slug)
+    request.user.posts.filter(published=True)
+    Post.objects.filter(**request.GET.dict())
+    Post.objects.get(pk=1)
+"""
+    assert filters_of(text) == [
+        (6, "Post", "published"),
+        (6, "Post", "title"),
+        (7, "Post", "views"),
+        (9, "Author", "name"),
+    ]
+
+
+def test_django_filters_are_judged_against_the_migrated_schema(tmp_path: Path) -> None:
+    root = copy_fixture("db-django", tmp_path)
+    (root / "blog" / "feeds.py").write_text(
+        "from blog.models import Author, Post\n"
+        "\n"
+        "\n"
+        "def latest():\n"
+        "    return Post.objects.filter(published=True)[:10]\n"
+        "\n"
+        "\n"
+        "def by_slug(slug):\n"
+        "    return Post.objects.get(slug=slug)\n"
+        "\n"
+        "\n"
+        "def for_author(author):\n"
+        "    return Post.objects.filter(author=author, published=True)\n"
+    )
+    results = outcomes(context_for(root))
+    gk216 = [
+        (f.location.path, f.location.line, f.message)
+        for f in results["database.indexing_strategy"].findings
+        if f.rule_id == "GK216"
+    ]
+    # published alone has no index; slug is unique; author_id (a foreign key) leads Django's
+    # own index, so the third query is served.
+    assert gk216 == [
+        (
+            "blog/feeds.py",
+            5,
+            "Post.objects.filter(published=...) filters blog_post.published, and no index "
+            "starts with it",
+        )
+    ]

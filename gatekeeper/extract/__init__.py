@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from gatekeeper.extract import imports, logging_calls, outbound, pysecurity, suppressions
 from gatekeeper.extract.base import Extractor
-from gatekeeper.migrations import alembic, django, gorm, jpa, jsorm, ormcode, sqlalchemy
+from gatekeeper.migrations import (
+    alembic,
+    django,
+    gorm,
+    jpa,
+    jsorm,
+    ormcode,
+    ormqueries,
+    sqlalchemy,
+)
 from gatekeeper.routes import python as routes_python
 
 EXTRACTORS: tuple[Extractor, ...] = (
@@ -20,6 +29,7 @@ EXTRACTORS: tuple[Extractor, ...] = (
     django.MODELS,
     ormcode.EXTRACTOR,
     sqlalchemy.EXTRACTOR,
+    ormqueries.EXTRACTOR,
     routes_python.EXTRACTOR,
     jpa.EXTRACTOR,
     gorm.EXTRACTOR,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from gatekeeper import config as cfg
 from gatekeeper.errors import GatekeeperError
@@ -29,6 +29,7 @@ from gatekeeper.migrations.model import (
 )
 from gatekeeper.migrations.ormcode import OrmCode
 from gatekeeper.migrations.ormmodels import MODEL_TOOLS, CodeSchema, ModelDecl, Relation
+from gatekeeper.migrations.ormqueries import OrmFilter, OrmFilters
 from gatekeeper.migrations.replay import replay
 from gatekeeper.model import Service, Unanalyzed
 from gatekeeper.repo import RepoIndex
@@ -203,6 +204,10 @@ class DatabaseFacts:
     beside: tuple[Located, ...] = ()  # models kept as documentation beside migrations
     index_queries: tuple[Located, ...] = ()  # DynamoDB queries naming an index (`what`)
     scans: tuple[Located, ...] = ()  # DynamoDB scans in request-serving code
+    # Columns application code filters on through an ORM, and which table each model maps to
+    # per service: (service root, model class name lower-cased, table).
+    orm_filters: tuple[tuple[str, OrmFilter], ...] = ()
+    model_tables: tuple[tuple[str | None, str, str], ...] = ()
 
     def histories_of(self, root: str) -> tuple[History, ...]:
         return tuple(h for h in self.histories if h.service == root)
@@ -221,6 +226,7 @@ class _Code:
     orm_models: list[Located]
     imports: list[FileImports]
     mongo_indexes: list[tuple[str, Index]]
+    filters: list[tuple[str, OrmFilter]] = field(default_factory=list)
 
 
 def _gather(file_facts: Mapping[str, Mapping[str, object]]) -> _Code:
@@ -241,6 +247,8 @@ def _gather(file_facts: Mapping[str, Mapping[str, object]]) -> _Code:
                 code.schemas.append(fact)
             elif isinstance(fact, FileImports):
                 code.imports.append(fact)
+            elif isinstance(fact, OrmFilters):
+                code.filters.extend((path, f) for f in fact.filters)
     return code
 
 
@@ -353,7 +361,23 @@ def collect(
         scans=tuple(
             sorted({Located(a.path, a.line, "scan") for a in dynamo.access if a.kind == "scan"})
         ),
+        orm_filters=tuple(sorted(code.filters)),
+        model_tables=_model_tables(expanded + models, owner),
     )
+
+
+def _model_tables(
+    migrations: Sequence[Migration], owner: Callable[[str], str | None]
+) -> tuple[tuple[str | None, str, str], ...]:
+    """(service root, model class lower-cased, table) for every table a model creates: Django
+    migrations and models name theirs ("app.model"), the model readers give the class name."""
+    found: set[tuple[str | None, str, str]] = set()
+    for migration in migrations:
+        root = owner(migration.path)
+        for op in migration.operations:
+            if op.kind is OpKind.CREATE_TABLE and op.model:
+                found.add((root, op.model.rpartition(".")[2].lower(), op.table))
+    return tuple(sorted(found, key=lambda item: (item[0] or "", item[1], item[2])))
 
 
 def _ancestors(path: str) -> Iterator[str]:

@@ -218,6 +218,7 @@ class _Table:
             indexes=tuple(sorted(set(self.indexes))),
             foreign_keys=tuple(sorted(set(self.foreign_keys))),
             checks=tuple(sorted(set(self.checks))),
+            model=self.decl.name,
         )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from gatekeeper.migrations.collect import (
     DYNAMODB_DIALECT,
     MODEL_NAMES,
+    MONGODB_DIALECT,
     RELATIONAL,
     RELATIONAL_MODEL_TOOLS,
     DatabaseFacts,
@@ -33,6 +34,7 @@ from gatekeeper.migrations.model import (
     Table,
     Tool,
 )
+from gatekeeper.migrations.ormqueries import OrmFilter
 from gatekeeper.model import (
     ColumnRow,
     Confidence,
@@ -158,6 +160,17 @@ LOOKUP_NOT_UNIQUE = Rule(
     Confidence.MEDIUM,
     "An identifier column used for lookups is indexed, but nothing keeps its values unique.",
     "Make the index unique, or add a unique constraint, when the value identifies one row.",
+)
+FILTERED_WITHOUT_INDEX = Rule(
+    "GK216",
+    "orm-filter-column-without-index",
+    "database.indexing_strategy",
+    Severity.LOW,
+    Confidence.LOW,
+    "Application code filters rows by a column that no index starts with; once the table grows, "
+    "every such query reads the whole table.",
+    "Add an index whose leading column is the filtered column (a composite index when the "
+    "query filters on several), or confirm that the table stays small.",
 )
 DYNAMODB_MISSING_INDEX = Rule(
     "GK214",
@@ -396,6 +409,7 @@ RULES: tuple[Rule, ...] = (
     FK_WITHOUT_INDEX,
     LOOKUP_NOT_INDEXED,
     LOOKUP_NOT_UNIQUE,
+    FILTERED_WITHOUT_INDEX,
     DYNAMODB_MISSING_INDEX,
     DYNAMODB_SCAN,
     CREATE_ALL_WITHOUT_MIGRATIONS,
@@ -760,6 +774,11 @@ def foreign_keys_and_lookups_are_indexed(ctx: Context) -> Outcome:
     username, slug, external ids) need a unique index, or lookups scan and duplicates creep
     in; in MongoDB too, which has no foreign keys to check. gatekeeper checks the replayed
     schema (or the models): each finding names table.column and where it was declared.
+    Columns that Python code filters rows by through the ORM (Django `Model.objects.filter(x=
+    ...)`, SQLAlchemy `select(Model).where(Model.x == ...)`, `filter_by(x=...)`) with no index
+    led by any of the query's columns are reported at low severity, once per table and
+    columns, at the first query (data migrations and queries whose model is not written down
+    are not judged).
     DynamoDB has no foreign keys and no secondary lookups without an index: the access
     patterns in the code are checked against the tables declared as infrastructure code — a
     query naming an `IndexName` no table declares is a finding (boto3 `table.query(IndexName=
@@ -854,6 +873,7 @@ def foreign_keys_and_lookups_are_indexed(ctx: Context) -> Outcome:
                     phase=PHASE_ID,
                 )
             )
+    findings += _filtered_without_index(facts, scopes)
     dynamo_findings, dynamo_evidence, accesses = _dynamodb_access(facts, scopes)
     findings += dynamo_findings
     evidence += dynamo_evidence
@@ -868,6 +888,68 @@ def foreign_keys_and_lookups_are_indexed(ctx: Context) -> Outcome:
         evidence=evidence,
         unknown=_unreadable_note(facts) + _not_read_note(scopes),
     )
+
+
+def _filtered_without_index(facts: DatabaseFacts, scopes: Sequence[_Scope]) -> list[Finding]:
+    """Queries that filter a table on columns no index (nor the primary key) starts with: one
+    finding per table and set of columns, at the first such query. The columns of one query are
+    judged together (an index led by any of them serves it); foreign keys and identifier
+    columns have checks of their own (GK211-GK213), and data migrations run once."""
+    tables: dict[tuple[str | None, str], set[str]] = {}
+    for root, model, table_name in facts.model_tables:
+        tables.setdefault((root, model), set()).add(table_name)
+    by_service: dict[str | None, dict[str, Table]] = {}
+    for scope in scopes:
+        root = scope.service.root if scope.service is not None else None
+        for history in scope.histories:
+            if history.dialect in (DYNAMODB_DIALECT, MONGODB_DIALECT):
+                continue
+            for table in history.schema.tables:
+                by_service.setdefault(root, {}).setdefault(table.name, table)
+    roots = sorted(by_service, key=lambda r: -len(r or ""))
+    calls: dict[tuple[str, int, str], list[OrmFilter]] = {}
+    for path, query in facts.orm_filters:
+        if "/migrations/" not in f"/{path}" and "/versions/" not in f"/{path}":
+            calls.setdefault((path, query.line, query.model), []).append(query)
+    found: dict[tuple[str, tuple[str, ...]], tuple[str, OrmFilter, int]] = {}
+    for (path, _, model), queries in sorted(calls.items()):
+        root = next((r for r in roots if _under(path, r or ".")), None)
+        names = tables.get((root, model.lower()), set())
+        target = by_service.get(root, {}).get(next(iter(names))) if len(names) == 1 else None
+        if target is None:
+            continue  # a model gatekeeper cannot place, or one name for two tables
+        columns: list[str] = []
+        for query in queries:
+            column = next(
+                (c for c in (query.field, f"{query.field}_id") if target.column(c) is not None),
+                None,
+            )
+            if column is not None and column not in columns:
+                columns.append(column)
+        leading = {i.columns[0] for i in target.indexes if i.columns}
+        leading.update(target.primary_key[:1])
+        leading.update(c for fk in target.foreign_keys for c in fk.columns)
+        if not columns or leading.intersection(columns):
+            continue
+        if all(_lookup_name(c) in _LOOKUP_COLUMNS for c in columns):
+            continue
+        key = (target.name, tuple(sorted(columns)))
+        first = found.get(key)
+        found[key] = (path, queries[0], 1) if first is None else (first[0], first[1], first[2] + 1)
+    findings = []
+    for (table_name, filtered), (path, query, count) in sorted(found.items()):
+        more = f" (and {count - 1} more quer{'y' if count == 2 else 'ies'})" if count > 1 else ""
+        listed = ", ".join(f"{table_name}.{c}" for c in filtered)
+        findings.append(
+            make_finding(
+                FILTERED_WITHOUT_INDEX,
+                Location(path, query.line),
+                f"{query.how} filters {listed}, and no index starts with "
+                f"{'it' if len(filtered) == 1 else 'any of them'}{more}",
+                phase=PHASE_ID,
+            )
+        )
+    return findings
 
 
 def _dynamodb_access(
