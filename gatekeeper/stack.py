@@ -210,6 +210,9 @@ _GO_RULES: tuple[_Rule, ...] = (
     ("github.com/go-chi/chi", FRAMEWORK, "chi"),
     ("github.com/labstack/echo", FRAMEWORK, "echo"),
     ("github.com/gorilla/mux", FRAMEWORK, "gorilla-mux"),
+    ("github.com/julienschmidt/httprouter", FRAMEWORK, "httprouter"),
+    # The standard library's server; any router above also imports it (see _SUBSUMES).
+    ("net/http", FRAMEWORK, "net/http"),
     ("github.com/jackc/pgx", DATABASE, "postgresql"),
     ("github.com/lib/pq", DATABASE, "postgresql"),
     ("github.com/go-pg/pg", DATABASE, "postgresql"),
@@ -303,6 +306,7 @@ _SUBSUMES = {
     "fastapi": ("starlette",),
     "nestjs": ("express",),
     "connexion": ("flask", "starlette"),  # spec-first apps on top of either
+    **{go: ("net/http",) for go in ("gin", "chi", "echo", "gorilla-mux", "httprouter")},
 }
 
 _DATABASE_BY_IMAGE = {

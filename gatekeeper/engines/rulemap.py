@@ -188,6 +188,8 @@ INVENTORY = frozenset(
         "gk-routes-go-func",
         "gk-routes-go-call",
         "gk-routes-go-mount",
+        "gk-routes-go-const",
+        "gk-routes-go-assign",
         "gk-routes-java-controller",
         "gk-routes-java-mapping",
         "gk-routes-java-const",

@@ -46,6 +46,8 @@ SUPPORTED_FRAMEWORKS = frozenset(
         "chi",
         "echo",
         "gorilla-mux",
+        "httprouter",
+        "net/http",
         "spring-boot",
         "jax-rs",
     }

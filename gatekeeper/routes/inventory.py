@@ -45,6 +45,8 @@ ROUTE_FRAMEWORKS = frozenset(
         "echo",
         "chi",
         "gorilla-mux",
+        "httprouter",
+        "net/http",
         "koa",
         "fastify",
         "jax-rs",
@@ -63,7 +65,7 @@ ENGINE_FRAMEWORKS: Mapping[str, tuple[str, frozenset[str]]] = {
     "echo": (golang.ECHO, frozenset({"go"})),
     "chi": (golang.CHI, frozenset({"go"})),
     "gorilla-mux": (golang.MUX, frozenset({"go"})),
-    # No stack names plain net/http: its routes are kept only outside any detected service.
+    "httprouter": (golang.HTTPROUTER, frozenset({"go"})),
     "net/http": (golang.NET_HTTP, frozenset({"go"})),
 }
 PYTHON_ROUTES = "routes.python"  # the extractor whose per-file facts hold Python declarations
@@ -221,7 +223,7 @@ def _engine_routes(
     # Each resolver's problems concern any of the frameworks it reads.
     read_by = (
         (node.FRAMEWORK, node.KOA, node.FASTIFY),
-        (golang.FRAMEWORK, golang.ECHO, golang.CHI, golang.MUX, golang.NET_HTTP),
+        (golang.FRAMEWORK, golang.ECHO, golang.CHI, golang.MUX, golang.HTTPROUTER, golang.NET_HTTP),
         (java.FRAMEWORK, java.JAXRS),
         (nestjs.FRAMEWORK,),
     )

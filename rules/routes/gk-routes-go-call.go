@@ -29,3 +29,11 @@ func muxMain() {
 	// ruleid: gk-routes-go-call
 	api.RegisterOrders(v1)
 }
+
+func httprouterMain() {
+	router := httprouter.New()
+	// ruleid: gk-routes-go-call
+	static.FileServer(router, "/public", http.Dir("public"))
+	// ok: gk-routes-go-call
+	fmt.Println("/public")
+}

@@ -25,3 +25,8 @@ func (h *Handler) Register(v1 *echo.Group) {
 // ok: gk-routes-go-func
 func Render(w http.ResponseWriter, r *http.Request) {
 }
+
+// ruleid: gk-routes-go-func
+func mountFiles(router *httprouter.Router, prefix string) {
+	router.ServeFiles(prefix+"/*filepath", http.Dir("public"))
+}

@@ -22,4 +22,6 @@ func main() {
 	api := mux.NewRouter().PathPrefix("/api").Subrouter()
 	// ok: gk-routes-go-group
 	buf := bytes.NewBuffer(nil)
+	// ruleid: gk-routes-go-group
+	router := httprouter.New()
 }

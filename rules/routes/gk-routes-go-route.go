@@ -32,3 +32,17 @@ func muxRoutes(r *mux.Router) {
 	// ruleid: gk-routes-go-route
 	r.HandleFunc("/books/{title}", CreateBook).Methods("POST")
 }
+
+func httprouterRoutes() {
+	router := httprouter.New()
+	// ruleid: gk-routes-go-route
+	router.GET("/users/:id", showUser)
+	// ruleid: gk-routes-go-route
+	router.HandlerFunc(http.MethodPost, "/users", createUser)
+	// ruleid: gk-routes-go-route
+	router.Handler("DELETE", "/users/:id", http.HandlerFunc(dropUser))
+	// ruleid: gk-routes-go-route
+	router.ServeFiles("/static/*filepath", http.Dir("public"))
+	// ok: gk-routes-go-route
+	http.HandlerFunc(dropUser)
+}
