@@ -6,7 +6,9 @@ Each benchmarks/groundtruth/NAME.json names a public repository, the commit the 
 written against, an audit root inside it, and the routes a reader finds in the code. CLONES_DIR
 holds one clone per repository, named `owner+name` (as `git clone` of the mirror leaves it),
 checked out at that commit. A route matches when method and path agree after normalization
-(parameter names ignored, trailing slash ignored). Prints a table and the misses.
+(parameter names ignored, trailing slash ignored), and the file too where the truth says
+`"match_file": true` (monorepos whose services serve the same paths). Prints a table and the
+misses.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ HERE = Path(__file__).resolve().parent
 TRUTH = HERE / "groundtruth"
 
 
-def _key(method: str, path: str) -> tuple[str, str]:
-    return method.upper(), path_key(path)
+def _key(method: str, path: str, file: str | None = None) -> tuple[str, ...]:
+    key = (method.upper(), path_key(path))
+    return key if file is None else (*key, file)
 
 
 def measure(clones: Path, name: str) -> tuple[int, int, int, list[str]]:
@@ -36,15 +39,21 @@ def measure(clones: Path, name: str) -> tuple[int, int, int, list[str]]:
     ).stdout.strip()
     notes = [] if head == truth["commit"] else [f"clone is at {head}, truth at {truth['commit']}"]
     root = clone / truth.get("root", ".")
+    # A monorepo serves one path from several services: there routes match per file as well.
+    by_file = bool(truth.get("match_file"))
     # Engines on: Express, Gin and Spring routes come from the semgrep run.
     audit = api.audit(root, api.Options(phases=("api_design",)))
-    found = {_key(r.method, r.url_path): r for r in audit.report.routes}
-    expected = {_key(r["method"], r["path"]): r for r in truth["routes"]}
+    found = {
+        _key(r.method, r.url_path, r.file if by_file else None): r for r in audit.report.routes
+    }
+    expected = {
+        _key(r["method"], r["path"], r["file"] if by_file else None): r for r in truth["routes"]
+    }
     hits = set(found) & set(expected)
-    misses = [f"  missed  {m} {p}" for m, p in sorted(set(expected) - hits)]
+    misses = [f"  missed  {' '.join(k)}" for k in sorted(set(expected) - hits)]
     extra = [
-        f"  extra   {m} {p}  ({found[m, p].file}:{found[m, p].line})"
-        for m, p in sorted(set(found) - hits)
+        f"  extra   {k[0]} {k[1]}  ({found[k].file}:{found[k].line})"
+        for k in sorted(set(found) - hits)
     ]
     return len(hits), len(expected), len(found), notes + misses + extra
 

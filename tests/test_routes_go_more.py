@@ -18,6 +18,7 @@ G_CONST, G_ASSIGN = golang.CONST, golang.ASSIGN
 NET_HTTP = [
     ("ANY", "/debug/vars", "vars"),
     ("ANY", "/static/", "http.StripPrefix"),
+    ("ANY", "/version", "version"),  # a package variable's default prefix ("")
     ("DELETE", "/admin/users/{id}", "dropUser"),
     ("GET", "/api/orders", "orders.list"),
     ("GET", "/api/orders/{id}", "orders.show"),
@@ -57,11 +58,13 @@ def test_net_http_fixture_inventory_is_exact(audits: dict[str, api.Audit]) -> No
     assert {r.framework for r in audit.report.routes} == {"net/http"}
     rows = {(r.method, r.url_path): r for r in audit.report.routes}
     # Served through http.StripPrefix: a sub-mux another package makes, one made in place.
-    assert rows["GET", "/api/orders/{id}"].mounts == ("main.go:17 /api (StripPrefix)",)
+    assert rows["GET", "/api/orders/{id}"].mounts == ("main.go:20 /api (StripPrefix)",)
     assert rows["GET", "/api/orders/{id}"].file == "orders/routes.go"
-    assert rows["DELETE", "/admin/users/{id}"].mounts == ("main.go:21 /admin (StripPrefix)",)
+    assert rows["DELETE", "/admin/users/{id}"].mounts == ("main.go:24 /admin (StripPrefix)",)
     # register(mux, healthPath, health): the helper's line, the caller's constant.
-    assert (rows["GET", "/healthz"].file, rows["GET", "/healthz"].line) == ("main.go", 31)
+    assert (rows["GET", "/healthz"].file, rows["GET", "/healthz"].line) == ("main.go", 35)
+    # basePath+"/version": a package variable's initial value ("") is the prefix.
+    assert (rows["ANY", "/version"].file, rows["ANY", "/version"].line) == ("main.go", 27)
     [run] = audit.report.engines
     assert run.engine == "semgrep" and run.ok and dict(run.stats)["matches"] == 0
 

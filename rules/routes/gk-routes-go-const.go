@@ -12,5 +12,18 @@ const (
 // ruleid: gk-routes-go-const
 const UsersPath = "/users"
 
-// ok: gk-routes-go-const
-var mutable = "/not/a/constant"
+var (
+	// ruleid: gk-routes-go-const
+	baseUrl = ""
+	// ok: gk-routes-go-const
+	listenAddr = "0.0.0.0"
+)
+
+// ruleid: gk-routes-go-const
+var docsPath = "/docs"
+
+func main() {
+	// ok: gk-routes-go-const
+	var local = "/not/a/package/default"
+	_ = local
+}
