@@ -182,6 +182,8 @@ INVENTORY = frozenset(
         "gk-routes-js-const",
         "gk-routes-js-nest-class",
         "gk-routes-js-nest-method",
+        "gk-routes-js-plugin",
+        "gk-routes-js-nest-module",
         "gk-routes-go-route",
         "gk-routes-go-group",
         "gk-routes-go-use",

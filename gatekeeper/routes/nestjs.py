@@ -1,6 +1,8 @@
 """NestJS routes from semgrep's inventory matches: @Controller prefixes joined with each handler's
-@Get/@Post/... path under the app's setGlobalPrefix, guards (global, controller, method) as the
-route's dependencies, @Query names, and @Catch filters as error handlers.
+@Get/@Post/... path under the app's setGlobalPrefix and the RouterModule path of the module that
+declares the controller, guards (global, controller, method) and the middleware a module binds
+with `consumer.apply(...).forRoutes(...)` as the route's dependencies, @Query names, and @Catch
+filters as error handlers.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from gatekeeper.engines.semgrep import InventoryMatch
 from gatekeeper.routes.model import ANY_METHOD, AppHook, Mount, Route, join_paths, normalize_path
@@ -16,6 +19,7 @@ from gatekeeper.routes.sgtext import (
     EngineRoutes,
     by_rule,
     callee,
+    dotted,
     first_line_with,
     split_args,
     string_literal,
@@ -26,7 +30,9 @@ FRAMEWORK = "nestjs"
 RULE_PREFIX = "gk-routes-js-nest-"
 CLASS = "gk-routes-js-nest-class"
 METHOD = "gk-routes-js-nest-method"
+MODULE = "gk-routes-js-nest-module"
 MAX_ROUTES = 20_000
+MAX_TREE_DEPTH = 16
 
 _VERBS = {
     "Get": "GET",
@@ -50,6 +56,54 @@ _BODY = re.compile(
 _RETURNS = re.compile(r"\)\s{0,20}:\s{0,20}([^{};=]{1,300}?)\s{0,20}\{\s{0,20}$")
 _WRAPPER = re.compile(r"(?:Promise|Observable)\s{0,20}<([^{};=]{1,300})>")
 _UNTYPED = frozenset({"any", "unknown", "void", "object", "string", "Record<string, unknown>"})
+_REQUEST_METHOD = re.compile(r"^\s{0,20}(?:RequestMethod\s{0,20}\.\s{0,20})?([A-Z]{3,7})\s{0,20}$")
+_OBJECT_KEY = re.compile(r"^\s{0,20}(path|method)\s{0,20}:\s{0,20}([\s\S]{0,400})$")
+
+
+class _Span(NamedTuple):
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def holds(self, other: _Span) -> bool:
+        return (
+            self.file == other.file
+            and self != other
+            and (self.line, self.column) <= (other.line, other.column)
+            and (other.end_line, other.end_column) <= (self.end_line, self.end_column)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _TreeEntry:
+    """One entry of a RouterModule tree: `{ path, module }`, or a bare child module (path "")."""
+
+    span: _Span
+    path: str | None  # the literal path; None when it is not one
+    module: str
+    bare: bool = False  # a module listed in `children` without a path of its own
+
+
+@dataclass(frozen=True, slots=True)
+class _RouteSpec:
+    """What forRoutes()/exclude() names: a controller, or a path pattern and a method."""
+
+    controller: str = ""
+    pattern: re.Pattern[str] | None = None
+    method: str = ""  # "" for every method
+
+
+@dataclass(frozen=True, slots=True)
+class _Binding:
+    """consumer.apply(middleware).exclude(...).forRoutes(...) in a module's configure()."""
+
+    file: str
+    line: int
+    middleware: tuple[str, ...]
+    routes: tuple[_RouteSpec, ...]
+    excluded: tuple[_RouteSpec, ...]
 
 
 @dataclass(slots=True)
@@ -112,6 +166,28 @@ def _paths(args: str) -> list[str] | None:
     return out or [""]
 
 
+def _path_pattern(path: str) -> re.Pattern[str]:
+    """A forRoutes() path as a pattern over normalized route paths: `*` matches anything,
+    `:id` one segment; the leading slash and a trailing one are optional, as in NestJS."""
+    out: list[str] = []
+    for piece in re.split(r"(\*|:[A-Za-z_]\w{0,80}|\{[^{}/]{0,80}\})", path.strip("/")[:500]):
+        if piece == "*":
+            out.append(".*")
+        elif piece.startswith((":", "{")):
+            out.append("[^/]+")
+        else:
+            out.append(re.escape(piece))
+    return re.compile("/" + "".join(out) + "/?")
+
+
+def _selects(spec: _RouteSpec, controller: str, method: str, path: str) -> bool:
+    if spec.controller:
+        return spec.controller == controller
+    if spec.method and method not in (spec.method, ANY_METHOD):
+        return False
+    return spec.pattern is not None and spec.pattern.fullmatch(path) is not None
+
+
 def _names(args: str) -> list[str]:
     """What each argument of @UseGuards(...) / useGlobalGuards(...) names."""
     return [callee(arg) for arg in split_args(args)]
@@ -140,6 +216,13 @@ class _Resolver:
         self.routes: set[Route] = set()
         self.hooks: set[AppHook] = set()
         self.problems: set[tuple[str, int, str]] = set()
+        self.module_controllers: dict[tuple[str, str], list[str]] = {}  # (file, module) -> names
+        self.tree: list[_TreeEntry] = []
+        self.bindings: list[_Binding] = []
+        self.prefixes: dict[str, tuple[str, Mount]] = {}
+        for match in rules.get(MODULE, ()):
+            if not is_test_path(match.path):
+                self._read_module_fact(match)
         for match in rules.get(CLASS, ()):
             if is_test_path(match.path):
                 continue
@@ -170,7 +253,140 @@ class _Resolver:
             )
             handler.decorators[match.get("DECORATOR") or ""] = match.get("ARGS") or ""
 
+    def _read_module_fact(self, match: InventoryMatch) -> None:
+        span = _Span(match.path, match.line, match.column, match.end_line, match.end_column)
+        cls, controllers = match.get("CLASS"), match.get("CONTROLLERS")
+        module, child = match.get("MODULE"), match.get("CHILD")
+        middleware, routes = match.get("MIDDLEWARE"), match.get("ROUTES")
+        if cls is not None and controllers is not None:
+            inner = controllers.strip().removeprefix("[").removesuffix("]")
+            names = [n for n in (dotted(a) for a in split_args(inner)) if n is not None]
+            self.module_controllers.setdefault((match.path, cls), []).extend(names)
+        elif module is not None and dotted(module) is not None:
+            path = string_literal(match.get("PATH") or "")
+            self.tree.append(_TreeEntry(span, path, module.strip()))
+            if path is None:
+                self.problems.add(
+                    (
+                        match.path,
+                        match.line,
+                        f"RouterModule path of {module.strip()}: not a literal",
+                    )
+                )
+        elif child is not None:
+            self.tree.append(_TreeEntry(span, "", child.strip(), bare=True))
+        elif middleware is not None and routes is not None:
+            specs = [self._route_spec(match, arg) for arg in split_args(routes)]
+            excluded = [
+                self._route_spec(match, arg) for arg in split_args(match.get("EXCLUDE") or "")
+            ]
+            self.bindings.append(
+                _Binding(
+                    match.path,
+                    match.line,
+                    tuple(callee(a) for a in split_args(middleware)),
+                    tuple(x for x in specs if x is not None),
+                    tuple(x for x in excluded if x is not None),
+                )
+            )
+
+    def _route_spec(self, match: InventoryMatch, text: str) -> _RouteSpec | None:
+        """A forRoutes()/exclude() argument: a controller class, 'path/*', or { path, method }."""
+        text = text.strip()
+        literal = string_literal(text)
+        if literal is not None:
+            return _RouteSpec(pattern=_path_pattern(literal))
+        if text.startswith("{") and text.endswith("}"):
+            keys = {}
+            for item in split_args(text[1:-1]):
+                found = _OBJECT_KEY.match(item)
+                if found:
+                    keys[found.group(1)] = found.group(2).strip()
+            path = string_literal(keys.get("path", ""))
+            verb = _REQUEST_METHOD.match(keys.get("method", "ALL"))
+            if path is not None and verb is not None:
+                method = verb.group(1)
+                return _RouteSpec(
+                    pattern=_path_pattern(path), method="" if method == "ALL" else method
+                )
+        elif dotted(text) is not None:
+            return _RouteSpec(controller=text.rsplit(".", 1)[-1])
+        self.problems.add(
+            (match.path, match.line, f"forRoutes({text[:60]}): not a controller or path")
+        )
+        return None
+
+    def _module_prefixes(self) -> dict[str, tuple[str, Mount]]:
+        """module name -> (its RouterModule path, parents' paths first; the mount that adds it).
+        An entry whose own or a parent's path is not a literal gives its module no prefix."""
+        out: dict[str, tuple[str, Mount]] = {}
+        for entry in self.tree:
+            prefix = self._tree_path(entry)
+            if prefix is None or prefix == "/" or entry.module in out:
+                continue
+            span = entry.span
+            mount = Mount(span.file, span.line, normalize_path(prefix, "colon"), "RouterModule")
+            out[entry.module] = (prefix, mount)
+        return out
+
+    def _tree_path(self, entry: _TreeEntry) -> str | None:
+        parts: list[str] = []
+        at: _TreeEntry | None = entry
+        for _ in range(MAX_TREE_DEPTH):
+            if at is None:
+                return join_paths(*reversed(parts))
+            if at.path is None:
+                return None
+            parts.append(at.path)
+            at = self._parent(at)
+        return None
+
+    def _parent(self, entry: _TreeEntry) -> _TreeEntry | None:
+        """The innermost `{ path, module }` entry whose children hold `entry`."""
+        around = [
+            e for e in self.tree if not e.bare and e.span.holds(entry.span) and e is not entry
+        ]
+        if not around:
+            return None
+        return min(
+            around, key=lambda e: (e.span.end_line - e.span.line, e.span.end_column - e.span.column)
+        )
+
+    def _module_of(self, cls: _Controller) -> str | None:
+        """The module whose `controllers` list this controller (the closest such module file
+        when two modules list a controller of that name)."""
+        owners = [
+            (file, module)
+            for (file, module), names in self.module_controllers.items()
+            if cls.name in names
+        ]
+        if not owners:
+            return None
+        return max(owners, key=lambda o: (_common_dir(o[0], cls.file), o[0]))[1]
+
+    def _middleware(self, cls: _Controller, method: str, path: str) -> list[str]:
+        """The middleware bound to a route (path below the global prefix) by forRoutes()."""
+        out: list[str] = []
+        for binding in self.bindings:
+            if any(_selects(s, cls.name, method, path) for s in binding.excluded):
+                continue
+            if any(_selects(s, cls.name, method, path) for s in binding.routes):
+                out.extend(binding.middleware)
+        return out
+
     def run(self) -> EngineRoutes:
+        self.prefixes = self._module_prefixes()
+        controllers = {c.name for c in self.classes.values() if "Controller" in c.decorators}
+        for binding in self.bindings:
+            for spec in (*binding.routes, *binding.excluded):
+                if spec.controller and spec.controller not in controllers:
+                    self.problems.add(
+                        (
+                            binding.file,
+                            binding.line,
+                            f"forRoutes({spec.controller}): not a controller or path",
+                        )
+                    )
         for call in self.app_calls:
             if call.call == "useGlobalFilters":
                 for name in _names(call.args):
@@ -265,6 +481,10 @@ class _Resolver:
             )
             return
         base, base_mounts = self._prefix(handler.file)
+        module = self._module_of(cls)
+        module_prefix, module_mount = self.prefixes.get(module or "", ("", None))
+        if module_mount is not None:
+            base_mounts = (*base_mounts, module_mount)
         guards = [
             *(n for c in self._global(handler.file, "useGlobalGuards") for n in _names(c.args)),
             *_names(cls.decorators.get("UseGuards", "")),
@@ -283,7 +503,9 @@ class _Resolver:
             for path in paths:
                 if len(self.routes) >= MAX_ROUTES:
                     return
-                full = join_paths(base, prefix, path)
+                below = join_paths(module_prefix, prefix, path)
+                full = join_paths(base, below)
+                bound = self._middleware(cls, _VERBS[decorator], normalize_path(below, "colon"))
                 self.routes.add(
                     Route(
                         file=handler.file,
@@ -298,7 +520,7 @@ class _Resolver:
                         response_model=model,
                         response_is_list=is_list,
                         decorators=own,
-                        dependencies=tuple(dict.fromkeys([*guards, *limits])),
+                        dependencies=tuple(dict.fromkeys([*bound, *guards, *limits])),
                         raw_path=path,
                     )
                 )

@@ -3,6 +3,9 @@
 the routes and middleware registered on them, and `use(prefix, router)` /
 `use(router.routes())` / `register(plugin, { prefix })` mounts followed across modules
 (require/import of the repository's own files, `module.exports` and `export default`).
+Fastify specifics: @fastify/autoload's directory walk (each file a plugin under its folder's
+prefix), fastify-plugin's `fp(...)` (no prefix of its own; its hooks reach the parent scope) and
+`addHook` hooks as the routes' middleware.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ ROUTER = "gk-routes-js-router"
 MODULE = "gk-routes-js-module"
 ERROR_HANDLER = "gk-routes-js-error-handler"
 CONST = "gk-routes-js-const"
+PLUGIN = "gk-routes-js-plugin"
 MAX_DEPTH = 16
 MAX_ROUTES = 20_000
 
@@ -77,6 +81,35 @@ _OPTION = re.compile(
     r"^\s{0,20}['\"]?([A-Za-z_$][\w$]{0,60})['\"]?\s{0,20}(?::\s{0,20}([\s\S]{0,4000}))?$"
 )
 _HOOK_OPTIONS = ("onRequest", "preParsing", "preValidation", "preHandler")
+AUTOLOAD_PACKAGES = frozenset({"@fastify/autoload", "fastify-autoload"})
+FASTIFY_PLUGIN = "fastify-plugin"
+MAX_AUTOLOAD_FILES = 2_000
+# @fastify/autoload's defaults: which files are plugins, which one stands for its folder, and
+# which are hook files rather than plugins (README "Global Configuration").
+_AUTOLOAD_SCRIPT = re.compile(r"(?i)(?:(?<!\.d)\.ts|\.js|\.cjs|\.mjs)$")
+_AUTOLOAD_INDEX = re.compile(r"(?i)^index\.(?:ts|js|cjs|mjs)$")
+_AUTOLOAD_HOOKS = re.compile(r"(?i)^[_.]?auto_?hooks\.(?:ts|js|cjs|mjs)$")
+_DIRNAME = r"(?:__dirname|import\.meta\.dirname)"
+# `path.join(__dirname, 'routes')`, `join(__dirname, '..', 'routes')`, `path.resolve(...)`.
+_DIR_CALL = re.compile(
+    r"(?:path\s{0,20}\.\s{0,20})?(?:join|resolve)\s{0,20}\(\s{0,20}"
+    + _DIRNAME
+    + r"\s{0,20},([^()]{0,600})\)"
+)
+# `${__dirname}/routes` and `__dirname + '/routes'`.
+_DIR_TEXT = re.compile(
+    r"`\$\{" + _DIRNAME + r"\}/([^`$]{0,300})`"
+    r"|" + _DIRNAME + r"\s{0,20}\+\s{0,20}(['\"])/([^'\"]{0,300})\2"
+)
+# A receiver that is a chain of Fastify calls, each returning the instance:
+# `server.register(cors).register(autoLoad, {...})`.
+_FASTIFY_CHAIN = re.compile(
+    r"([A-Za-z_$][\w$]{0,100})\s{0,20}\.\s{0,20}(?:register|addHook|decorate\w{0,30})\s{0,20}\("
+)
+# A JavaScript regex literal of the simple kind read here: no group that repeats, few
+# quantifiers, so that matching a file name cannot backtrack for long.
+_REGEX_LITERAL = re.compile(r"/((?:[^/\\\n]|\\.){1,200})/([a-z]{0,6})")
+_NESTED_REPEAT = re.compile(r"\)[*+?{]")
 # koa-router and Koa itself: `new Router({ prefix: '/users' })`, `new Koa()`.
 _CREATES_KOA = re.compile(r"new\s{1,20}(?:Router|KoaRouter|Koa)\s{0,20}\(")
 _KOA_PREFIX = re.compile(r"\bprefix\s{0,20}:\s{0,20}(['\"`])([^'\"`\n]{0,300})\1")
@@ -119,6 +152,7 @@ class _Event:
     args: tuple[str, ...]  # middleware (and for use: routers) in order; no handler
     handler: str = ""
     line: int = 0  # where the route is registered, when not where the match starts
+    how: str = "use"  # how a mount is made: "use", "autoload"
 
 
 @dataclass(slots=True)
@@ -139,6 +173,10 @@ class _File:
     default_export: str | None = None
     constants: dict[str, str] = field(default_factory=dict)
     error_functions: set[str] = field(default_factory=set)
+    packages: dict[str, str] = field(default_factory=dict)  # local -> autoload/fastify-plugin
+    wrappers: set[str] = field(default_factory=set)  # what the exported plugin is wrapped in
+    instances: set[str] = field(default_factory=set)  # the exported plugin's instance parameter
+    auto_prefix: str | None = None  # the plugin's `autoPrefix`
 
 
 def resolve(
@@ -172,6 +210,10 @@ class _Resolver:
         self.routes: set[Route] = set()
         self.hooks: set[AppHook] = set()
         self.problems: set[tuple[str, int, str]] = set()
+        # Files under an autoload `dir`, and those autoload loads: the others serve nothing
+        # unless something registers them by hand.
+        self.autoload_seen: set[str] = set()
+        self.autoload_loaded: set[str] = set()
 
     # ------------------------------------------------------------------ facts per file
 
@@ -236,6 +278,29 @@ class _Resolver:
             name = match.get("NAME")
             if name is not None:
                 self.files[match.path].error_functions.add(name.rsplit(".", 1)[-1])
+        for match in self.rules.get(PLUGIN, ()):
+            self._read_plugin(match)
+
+    def _read_plugin(self, match: InventoryMatch) -> None:
+        """Imports of autoload and fastify-plugin, and the shape of the plugin a module exports."""
+        info = self.files[match.path]
+        local, source = match.get("LOCAL"), match.get("SOURCE")
+        if local is not None and source is not None:
+            info.packages[local] = source
+        wrap, instance = match.get("WRAP"), match.get("INST")
+        if wrap is not None and dotted(wrap) is not None:
+            info.wrappers.add(re.sub(r"\s+", "", wrap))
+        if instance is not None and dotted(instance) is not None:
+            info.instances.add(instance.strip())
+        value = match.get("VALUE")
+        if value is not None:
+            info.auto_prefix = value
+
+    def _fp_wrapped(self, path: str) -> bool:
+        """The module exports its plugin wrapped in fastify-plugin: it gets no scope (and no
+        prefix) of its own."""
+        info = self.files[path]
+        return any(info.packages.get(w) == FASTIFY_PLUGIN for w in info.wrappers)
 
     def _named(self, path: str, name: str) -> Key:
         """The object a name in `path` denotes; `default`/`module.exports` are the module's own."""
@@ -287,6 +352,9 @@ class _Resolver:
             )
             self._object(key).events.append(event)
             return
+        chained = _FASTIFY_CHAIN.match(receiver)
+        if chained and not _CREATES.match(receiver):
+            receiver = chained.group(1)  # register() and addHook() return the instance
         key = self._receiver(match, receiver)
         declared = method == "route" and len(args) == 1 and args[0].strip().startswith("{")
         if key is None and declared and dotted(receiver) is not None:
@@ -295,6 +363,10 @@ class _Resolver:
             key = self._named(match.path, re.sub(r"\s+", "", receiver))
             self._object(key).framework = FASTIFY
         if key is None:
+            return
+        if method == "addHook":
+            if len(args) >= 2 and string_literal(args[0]) in _HOOK_OPTIONS:
+                self._object(key).events.append(_Event(match, "hook", (), (args[-1],)))
             return
         if method in ("register", "route"):
             self._fastify(match, key, method, args)
@@ -337,6 +409,10 @@ class _Resolver:
             package = _INLINE_REQUIRE.fullmatch(plugin.strip())
             if package and not package.group("source").startswith((".", "@/", "~/")):
                 plugin = package.group("source")  # a library plugin: named by its package
+            loaded = self.files[match.path].packages.get(plugin.strip(), plugin.strip())
+            if loaded in AUTOLOAD_PACKAGES:
+                self._autoload(match, key, args[1] if len(args) > 1 else "")
+                return
             options = _options(args[1]) if len(args) > 1 and args[1].strip()[:1] == "{" else {}
             prefix = options.get("prefix")
             event_args = (prefix, plugin) if prefix is not None else (plugin,)
@@ -363,6 +439,86 @@ class _Resolver:
             event = _Event(match, verb, paths, tuple(_hooks_of(options)), handler)
             self._object(key).events.append(event)
 
+    def _autoload(self, match: InventoryMatch, key: Key, text: str) -> None:
+        """register(autoLoad, { dir, options: { prefix } }): every plugin file under `dir`
+        mounted as @fastify/autoload registers it. Read: its defaults (a folder's index file
+        stands for the folder, else each script file is a plugin; a subfolder adds its name to
+        the prefix), dirNameRoutePrefix: false, ignorePattern, maxDepth, options.prefix and each
+        file's autoPrefix. Not read: autoHooks, routeParams, match/ignore filters,
+        prefixOverride (a problem names the option when it is set)."""
+        options = _options(text)
+        where = f"register(autoload, {{ dir: {options.get('dir', '')[:60]} }})"
+        base = _autoload_dir(match.path, options.get("dir", ""))
+        if base is None:
+            self.problems.add((match.path, match.line, f"{where}: directory not read"))
+            return
+        for unread in ("matchFilter", "ignoreFilter", "indexPattern", "routeParams", "autoHooks"):
+            if unread in options:
+                self.problems.add((match.path, match.line, f"{where}: {unread} not applied"))
+        ignore = None
+        if "ignorePattern" in options:
+            ignore = _js_regex(options["ignorePattern"])
+            if ignore is None:
+                self.problems.add((match.path, match.line, f"{where}: ignorePattern not read"))
+        naming = options.get("dirNameRoutePrefix", "true").strip()
+        if naming not in ("true", "false"):
+            self.problems.add((match.path, match.line, f"{where}: dirNameRoutePrefix not read"))
+        depth = options.get("maxDepth", "").strip()
+        prefix = self._autoload_prefix(match, options.get("options", ""), where)
+        if prefix is None:
+            return
+        under = [p for p in self.exists if not base or p.startswith(base + "/")]
+        self.autoload_seen.update(under[:MAX_AUTOLOAD_FILES])
+        plugins = _autoload_plugins(
+            base,
+            under,
+            dir_prefix=naming != "false",
+            ignore=ignore,
+            max_depth=int(depth) if depth.isdigit() else None,
+        )
+        for plugin, folder in plugins:
+            self.autoload_loaded.add(plugin)
+            own = self.files[plugin].auto_prefix
+            full = prefix + (own or folder)
+            source = "./" + posixpath.relpath(plugin, posixpath.dirname(match.path))
+            if "'" in full or "'" in source:
+                continue
+            event = _Event(match, "use", (), (f"'{full}'", f"require('{source}')"), how="autoload")
+            self._object(key).events.append(event)
+
+    def _autoload_prefix(self, match: InventoryMatch, text: str, where: str) -> str | None:
+        """The `prefix` autoload's `options` give every plugin ("" when none is given), None
+        when it is given but not readable."""
+        text = text.strip()
+        if "prefix" not in text:
+            return ""
+        if text.startswith("{"):
+            value = _options(text).get("prefix")
+            found = self._path(match.path, value) if value is not None else None
+        else:  # Object.assign({ prefix: '/api' }, opts)
+            literal = _KOA_PREFIX.search(text[:2000])
+            found = literal.group(2) if literal else None
+        if found is None:
+            self.problems.add((match.path, match.line, f"{where}: options.prefix not read"))
+            return None
+        return found.rstrip("/")
+
+    def _lent_hooks(self, key: Key, seen: frozenset[Key]) -> list[_Event]:
+        """Hooks added inside fastify-plugin-wrapped plugins registered on `key`: they belong
+        to `key`'s scope (fastify-plugin gives its plugin no scope of its own)."""
+        out: list[_Event] = []
+        for event, _index, child in self.mounts.get(key, ()):
+            if child in seen or len(seen) > MAX_DEPTH or not self._shares_scope(event, child):
+                continue
+            out.extend(e for e in self.objects[child].events if e.method == "hook")
+            out.extend(self._lent_hooks(child, seen | {child}))
+        return out
+
+    def _shares_scope(self, event: _Event, child: Key) -> bool:
+        """A Fastify plugin registered (by hand or by autoload) that fastify-plugin wraps."""
+        registered = event.how == "autoload" or event.match.get("METHOD") == "register"
+        return registered and self._fp_wrapped(child[0])
+
     def _receiver(self, match: InventoryMatch, text: str) -> Key | None:
         """The app or router a call is made on, or None when it is not one."""
         if _CREATES.match(text):
@@ -376,6 +532,10 @@ class _Resolver:
             return self._named(match.path, name)
         if name in info.imports:
             return self._imported(match.path, name)
+        if name in info.instances:  # the instance an exported plugin function receives
+            key = self._named(match.path, name)
+            self._object(key).framework = FASTIFY
+            return key
         if _APP_LIKE.fullmatch(name.rsplit(".", 1)[-1]):
             key = self._named(match.path, name)
             if name.rsplit(".", 1)[-1] == "fastify":
@@ -563,7 +723,12 @@ class _Resolver:
                     if child is not None and child != obj.key:
                         self.mounts[obj.key].append((event, index, child))
                         self.children.add(child)
-        roots = sorted(key for key in self.objects if key not in self.children)
+        unloaded = self.autoload_seen - self.autoload_loaded
+        roots = sorted(
+            key
+            for key, obj in self.objects.items()
+            if key not in self.children and (obj.made or key[0] not in unloaded)
+        )
         for key in roots:
             self._walk(key, "", (), (), frozenset({key}), root=True)
 
@@ -590,9 +755,18 @@ class _Resolver:
             how = "Router({prefix})"
             chain = (*chain, Mount(key[0], obj.made_at, normalize_path(obj.prefix, "colon"), how))
         middleware = list(inherited)
+        # Fastify hooks run for every route of their scope, whatever the order they are added in.
+        hooks = [e for e in obj.events if e.method == "hook"] + self._lent_hooks(key, seen)
+        for hook in hooks:
+            name = callee(hook.args[0])
+            middleware.append((prefix, name))
+            if root:
+                self._hook(hook.match, hook.args[0], name, app_wide=True, framework=framework)
         mounted = {(id(event), index): child for event, index, child in self.mounts.get(key, ())}
         for event in obj.events:
             match = event.match
+            if event.method == "hook":
+                continue
             if event.method != "use":
                 self._emit(event, prefix, chain, middleware, framework)
                 continue
@@ -617,6 +791,8 @@ class _Resolver:
             before: list[tuple[str, str]] = []
             for index, arg in enumerate(args):
                 child = mounted.get((id(event), index + offset))
+                if child is None and event.how == "autoload":
+                    continue  # a file autoload loads that registers no route
                 if child is None:
                     name = callee(arg)
                     before.append((scope, name))
@@ -633,7 +809,8 @@ class _Resolver:
                         )
                     )
                     continue
-                for raw in mount_prefixes:
+                shared = self._shares_scope(event, child)
+                for raw in [""] if shared else mount_prefixes:
                     self._walk(
                         child,
                         join_paths(prefix, raw) if raw else prefix,
@@ -643,7 +820,7 @@ class _Resolver:
                                 match.path,
                                 match.line,
                                 normalize_path(raw, "colon") if raw else "",
-                                "use",
+                                "fastify-plugin" if shared else event.how,
                             ),
                         ),
                         (*middleware, *before),
@@ -716,6 +893,98 @@ class _Resolver:
                     raw_path=value.rsplit("/", 1)[-1] if value else "",
                 )
             )
+
+
+def _autoload_dir(importer: str, text: str) -> str | None:
+    """The folder autoload's `dir` names, relative to the repository root; None when it is not
+    `join(__dirname, 'a', 'b')` or the like, or leaves the repository."""
+    text = text.strip()
+    parts: list[str] = []
+    call = _DIR_CALL.fullmatch(text)
+    joined = _DIR_TEXT.fullmatch(text)
+    if call:
+        for item in split_args(call.group(1)):
+            value = string_literal(item)
+            if value is None:
+                return None
+            parts.append(value)
+    elif joined:
+        parts.append(joined.group(1) or joined.group(3) or "")
+    else:
+        return None
+    if any(p.startswith("/") for p in parts):
+        return None
+    folder = posixpath.normpath(posixpath.join(posixpath.dirname(importer), *parts))
+    if folder == ".":
+        return ""
+    if folder.startswith("../") or folder == "..":
+        return None
+    return folder
+
+
+def _js_regex(text: str) -> re.Pattern[str] | None:
+    """A JavaScript regex literal of the simple kind (no repeated group, at most two
+    quantifiers) as a Python pattern, so that testing a file name stays quick; else None."""
+    found = _REGEX_LITERAL.fullmatch(text.strip())
+    if found is None or set(found.group(2)) - {"i", "u"}:
+        return None
+    body = found.group(1)
+    if _NESTED_REPEAT.search(body) or len(re.findall(r"(?<!\\)[*+?{]", body)) > 2:
+        return None
+    try:
+        return re.compile(body, re.IGNORECASE if "i" in found.group(2) else 0)
+    except re.error:
+        return None
+
+
+def _autoload_plugins(
+    base: str,
+    paths: Iterable[str],
+    *,
+    dir_prefix: bool,
+    ignore: re.Pattern[str] | None,
+    max_depth: int | None,
+) -> list[tuple[str, str]]:
+    """(file, folder prefix) of each plugin @fastify/autoload loads from `base`: a folder's
+    index file alone when it has one (its subfolders still load), else each script file but
+    autohooks; a subfolder adds "/name" to the prefix when `dir_prefix`; names matching
+    `ignore` are skipped (an index file is loaded all the same, as autoload does)."""
+    files: dict[str, set[str]] = defaultdict(set)
+    dirs: dict[str, set[str]] = defaultdict(set)
+    for count, path in enumerate(sorted(paths)):
+        if count >= MAX_AUTOLOAD_FILES:
+            break
+        parts = (path[len(base) + 1 :] if base else path).split("/")
+        if len(parts) > MAX_DEPTH:
+            continue
+        for depth in range(len(parts) - 1):
+            dirs["/".join(parts[:depth])].add(parts[depth])
+        files["/".join(parts[:-1])].add(parts[-1])
+    out: list[tuple[str, str]] = []
+
+    def visit(folder: str, prefix: str, depth: int) -> None:
+        here = files.get(folder, set())
+        subdirs = dirs.get(folder, set())
+        index = next((n for n in sorted(here) if _AUTOLOAD_INDEX.match(n)), None)
+        if index is not None:
+            out.append((posixpath.join(base, folder, index), prefix))
+        deepest = max_depth is not None and max_depth <= depth
+        for name in sorted(here | subdirs):
+            if ignore is not None and ignore.search(name[:255]):
+                continue
+            if name in subdirs:
+                if not deepest and depth < MAX_DEPTH:
+                    visit(
+                        posixpath.join(folder, name),
+                        f"{prefix}/{name}" if dir_prefix else prefix,
+                        depth + 1,
+                    )
+                continue
+            if index is None and _AUTOLOAD_SCRIPT.search(name) and not _AUTOLOAD_HOOKS.match(name):
+                out.append((posixpath.join(base, folder, name), prefix))
+
+    visit("", "", 0)
+    return out
 
 
 def _options(text: str) -> dict[str, str]:

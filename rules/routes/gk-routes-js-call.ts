@@ -20,6 +20,8 @@ fastify.register(userRoutes, { prefix: '/users' });
 fastify.route({ method: 'GET', url: '/items', handler: listItems });
 // ruleid: gk-routes-js-call
 fastify.setErrorHandler(handleErrors);
+// ruleid: gk-routes-js-call
+fastify.addHook('onRequest', authenticate);
 
 // ok: gk-routes-js-call
 const setting = app.get('env');
