@@ -195,6 +195,8 @@ INVENTORY = frozenset(
         "gk-routes-java-controller",
         "gk-routes-java-mapping",
         "gk-routes-java-const",
+        "gk-routes-java-functional",
+        "gk-routes-java-gateway",
     }
 )
 

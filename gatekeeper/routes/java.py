@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from gatekeeper.engines.semgrep import InventoryMatch
+from gatekeeper.routes import javafunctional
 from gatekeeper.routes.model import (
     ANY_METHOD,
     HTTP_METHODS,
@@ -38,6 +39,8 @@ RULE_PREFIX = "gk-routes-java-"
 CONTROLLER = "gk-routes-java-controller"
 MAPPING = "gk-routes-java-mapping"
 CONST = "gk-routes-java-const"
+FUNCTIONAL = javafunctional.FUNCTIONAL  # RouterFunction and RouteLocator methods, read there
+GATEWAY = javafunctional.GATEWAY
 MAX_ROUTES = 20_000
 
 _MAPPINGS = {
@@ -99,7 +102,24 @@ def resolve(
 ) -> EngineRoutes:
     """Spring routes and hooks from the Java inventory matches (test files left out);
     `lines_of` reads a file's lines, to point each route at its mapping annotation."""
-    return _Resolver(by_rule(matches, RULE_PREFIX), lines_of).run()
+    rules = by_rule(matches, RULE_PREFIX)
+    annotated = _Resolver(rules, lines_of).run()
+    functional = javafunctional.resolve(rules, _constants(rules), lines_of)
+    return EngineRoutes(
+        tuple(sorted({*annotated.routes, *functional.routes})),
+        annotated.hooks,
+        tuple(sorted({*annotated.problems, *functional.problems})),
+    )
+
+
+def _constants(rules: Mapping[str, list[InventoryMatch]]) -> dict[str, str]:
+    """Path constants by name, those with one value only."""
+    values: dict[str, set[str]] = defaultdict(set)
+    for match in rules.get(CONST, ()):
+        name, value = match.get("NAME"), match.get("VALUE")
+        if name is not None and value is not None:
+            values[name].add(value)
+    return {name: next(iter(found)) for name, found in values.items() if len(found) == 1}
 
 
 def _attributes(text: str) -> dict[str, str]:
