@@ -197,6 +197,7 @@ INVENTORY = frozenset(
         "gk-routes-java-const",
         "gk-routes-java-functional",
         "gk-routes-java-gateway",
+        "gk-routes-java-security",
     }
 )
 

@@ -175,14 +175,15 @@ _SENSITIVE = re.compile(
 _ENTRY_POINTS = re.compile(
     r"/(?:login|logout|signin|sign-in|signup|sign-up|register|registration|token|tokens|refresh|"
     r"password-reset|password-recovery|reset-password|forgot-password|verify|webhooks?|"
-    r"callback|oauth|auth)(?:/|$|\{|-)",
+    r"callback|oauth|auth|(?:forgot|reset|recover)[-_]?(?:pw|pass|password))(?:/|$|\{|-)",
     re.IGNORECASE,
 )
-
-
+# The handler's own name (its last dotted part), snake_case or camelCase: `register_user`,
+# `UsersRegistration`, `loginHandler`, `forgotPassword`.
 _ENTRY_HANDLER = re.compile(
-    r"(?:^|[._])(?:login|logout|signin|signup|register|register_user|create_token|"
-    r"refresh_token|obtain_token|forgot_password|reset_password|recover_password)$",
+    r"(?:^|[._])[A-Za-z0-9]*?(?:log_?in|log_?out|sign_?in|sign_?up|(?<!un)regist(?:er|ration)|"
+    r"(?:create|obtain|refresh)_?token|(?:forgot|reset|recover)_?(?:pw|pass(?:word)?))"
+    r"(?:_?(?:user|handler|view|endpoint|action))?$",
     re.IGNORECASE,
 )
 
@@ -191,16 +192,19 @@ _ADMIN_ONLY = re.compile(r"admin|superuser|staff", re.IGNORECASE)
 _CHANGES_AN_OBJECT = frozenset({"PUT", "PATCH", "DELETE"})
 
 
-def _object_unchecked(decision: RouteAuth) -> bool:
-    """A signed-in route that loads an object by a path id and never checks whose it is."""
+def _object_unchecked(decision: RouteAuth) -> str | None:
+    """A signed-in route that loads an object by a path id and never checks whose it is:
+    "change" when it updates or deletes it, "read" when it returns it, else None."""
     route = decision.route
     if decision.auth != Auth.REQUIRED or "{" not in route.url_path:
-        return False
-    if route.method not in _CHANGES_AN_OBJECT:
-        return False  # reads are often of public objects; changes are where it hurts
+        return None
     if decision.evidence is not None and _ADMIN_ONLY.search(decision.evidence.what):
-        return False  # only administrators get in: they may reach every object
-    return bool(route.object_lookups) and not route.owner_checked
+        return None  # only administrators get in: they may reach every object
+    if not route.object_lookups or route.owner_checked:
+        return None
+    if route.method in _CHANGES_AN_OBJECT:
+        return "change"
+    return "read" if route.method in ("GET", "ANY") else None
 
 
 def _unknown_methods(route: Route) -> bool:
@@ -335,17 +339,20 @@ def every_route_that_changes_data_checks_the_caller(ctx: Context) -> Outcome:
                 gaps.append(f"routes of service {root or '.'} are not read yet (issue 6)")
                 break
             judged += 1
-            if _object_unchecked(decision):
-                findings.append(
-                    _finding(
-                        OBJECT_NOT_AUTHORIZED,
-                        route.file,
-                        route.line,
-                        f"{route.method} {route.url_path} ({route.handler}) loads an object "
-                        f"with {route.object_lookups[0]} by a path id and never compares it with "
-                        "the caller or checks a permission",
-                    )
+            unchecked = _object_unchecked(decision)
+            if unchecked is not None:
+                object_finding = _finding(
+                    OBJECT_NOT_AUTHORIZED,
+                    route.file,
+                    route.line,
+                    f"{route.method} {route.url_path} ({route.handler}) loads an object "
+                    f"with {route.object_lookups[0]} by a path id and never compares it with "
+                    "the caller or checks a permission"
+                    + (" before returning it" if unchecked == "read" else ""),
                 )
+                if unchecked == "read":  # reads are often of objects every user may see
+                    object_finding = replace(object_finding, severity=Severity.LOW)
+                findings.append(object_finding)
             if decision.auth != Auth.NONE:
                 if (
                     decision.auth == Auth.REQUIRED

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from gatekeeper.model import Evidence
 from gatekeeper.routes.inventory import ServiceApi
+from gatekeeper.routes.java import SECURITY_RULE
 from gatekeeper.routes.model import SPEC_PUBLIC, SPEC_REQUIRED, AppHook, Route
 
 
@@ -31,7 +32,7 @@ class RouteAuth:
 
 # Names of dependencies, decorators and middleware that check who is calling.
 _AUTH_NAME = re.compile(
-    r"auth|login|logged_in|token|jwt|permission|current_user|current_active|require_user"
+    r"auth|login|logged_?in|token|jwt|permission|current_user|current_active|require_user"
     r"|requires_|verify|session_user|oauth|bearer|api_?key|guard|protect|admin_required"
     r"|staff_member|superuser|role|scope|secur|passport|credential|signed_in|is_user",
     re.IGNORECASE,
@@ -39,10 +40,13 @@ _AUTH_NAME = re.compile(
 # Names that match the pattern above but do not check the caller (Express `auth.optional`
 # lets anonymous callers through).
 _NOT_AUTH = re.compile(
-    r"rate|limit|throttl|csrf|cors|token_?bucket|refresh_session|optional|maybe|anonymous",
+    r"rate|limit|throttl|csrf|cors|token_?bucket|refresh_session|optional|maybe|anonymous"
+    r"|not_?auth|not_?logged|unauth|guest",
     re.IGNORECASE,
 )
 _PUBLIC_PERMISSIONS = ("AllowAny",)
+_SPRING = frozenset({"spring", "spring-boot"})
+_SPRING_OPEN = frozenset({"permitAll", "anonymous"})
 _READ_ONLY_PERMISSIONS = ("IsAuthenticatedOrReadOnly", "DjangoModelPermissionsOrAnonReadOnly")
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _AUTH_MIDDLEWARE = re.compile(r"LoginRequiredMiddleware|AuthenticationRequired", re.IGNORECASE)
@@ -74,16 +78,58 @@ def matrix(svc: ServiceApi, public_routes: Sequence[str]) -> list[RouteAuth]:
     guards = [h for h in svc.hooks if _is_guard(h)]
     spring = _spring_security(svc)
     decided = [_decide(route, defaults, guards, public_routes) for route in svc.routes]
-    if spring is None:
+    rules = [h for h in svc.hooks if h.kind == SECURITY_RULE]
+    if spring is None and not rules:
         return decided
     # Spring Security on the classpath authenticates every request unless its filter chain
-    # permits it; the chain's matchers are not read, so its default is the evidence.
-    return [
-        RouteAuth(d.route, Auth.REQUIRED, Evidence(spring.path, spring.line, spring.what))
-        if d.auth == Auth.NONE and d.route.framework == "spring-boot"
-        else d
-        for d in decided
-    ]
+    # permits it: the first of its rules whose matcher fits the route decides, and a route no
+    # rule fits keeps Spring's default.
+    out = []
+    for d in decided:
+        if d.auth != Auth.NONE or d.route.framework not in _SPRING:
+            out.append(d)
+            continue
+        rule = next((r for r in rules if _spring_rule_fits(r.name, d.route)), None)
+        if rule is not None:
+            kind = rule.name.split(" ", 1)[0]
+            auth = Auth.PUBLIC if kind in _SPRING_OPEN else Auth.REQUIRED
+            what = f"Spring Security {rule.name.replace(' ANY ', ' ')}"
+            out.append(RouteAuth(d.route, auth, Evidence(rule.file, rule.line, what)))
+        elif spring is not None:
+            out.append(RouteAuth(d.route, Auth.REQUIRED, spring))
+        else:
+            out.append(d)
+    return out
+
+
+def _spring_rule_fits(name: str, route: Route) -> bool:
+    """Whether a rule "KIND METHOD PATTERN..." fits the route: its method (or ANY), and an
+    Ant pattern (`**` any number of segments, `*` one, `{x}` one) that every value of the
+    route's path matches."""
+    _, method, *patterns = name.split(" ")
+    if method != "ANY" and method != route.method:
+        return False
+    segments = [s for s in route.url_path.split("/") if s]
+    return any(_ant(p.split("/")[1:] if p != "/**" else ["**"], segments) for p in patterns)
+
+
+def _ant(pattern: Sequence[str], path: Sequence[str]) -> bool:
+    if not pattern:
+        return not path
+    head, rest = pattern[0], pattern[1:]
+    if head == "**":
+        return any(_ant(rest, path[i:]) for i in range(len(path) + 1))
+    if not path:
+        return False
+    segment = path[0]
+    variable = segment.startswith("{") and segment.endswith("}")
+    if head == "*" or (head.startswith("{") and head.endswith("}")):
+        fits = True
+    elif variable:
+        fits = False  # a literal pattern segment does not hold for every value of a variable
+    else:
+        fits = fnmatch.fnmatchcase(segment, head)
+    return fits and _ant(rest, path[1:])
 
 
 def _spring_security(svc: ServiceApi) -> Evidence | None:

@@ -39,6 +39,11 @@ RULE_PREFIX = "gk-routes-java-"
 CONTROLLER = "gk-routes-java-controller"
 MAPPING = "gk-routes-java-mapping"
 CONST = "gk-routes-java-const"
+SECURITY = "gk-routes-java-security"
+# Spring Security authorization rules become hooks of this kind, named "KIND METHOD PATTERN...",
+# one per rule, at the line where the rule ends; Spring applies the first that fits.
+SECURITY_RULE = "security_rule"
+_HTTP_METHOD = re.compile(r"^(?:HttpMethod\.)?([A-Z]{3,7})$")
 FUNCTIONAL = javafunctional.FUNCTIONAL  # RouterFunction and RouteLocator methods, read there
 GATEWAY = javafunctional.GATEWAY
 MAX_ROUTES = 20_000
@@ -107,9 +112,47 @@ def resolve(
     functional = javafunctional.resolve(rules, _constants(rules), lines_of)
     return EngineRoutes(
         tuple(sorted({*annotated.routes, *functional.routes})),
-        annotated.hooks,
+        tuple(sorted({*annotated.hooks, *_security_rules(rules.get(SECURITY, ()))})),
         tuple(sorted({*annotated.problems, *functional.problems})),
     )
+
+
+def _security_rules(matches: Iterable[InventoryMatch]) -> list[AppHook]:
+    """`.requestMatchers(HttpMethod.GET, "/a/**").permitAll()` as a hook named
+    "permitAll GET /a/**", `.anyRequest().authenticated()` as "authenticated ANY /**"; a matcher
+    gatekeeper cannot read (a regex, a variable) is left out, so the default applies."""
+    hooks: list[AppHook] = []
+    for match in matches:
+        if is_test_path(match.path):
+            continue
+        matcher, kind = match.get("MATCHER") or "", match.get("KIND") or ""
+        if matcher in ("anyRequest", "anyExchange"):
+            hooks.append(
+                AppHook(match.path, match.end_line, SECURITY_RULE, f"{kind} ANY /**", FRAMEWORK)
+            )
+            continue
+        if matcher == "regexMatchers":
+            continue
+        method = "ANY"
+        patterns: list[str] = []
+        for part in split_args(match.get("ARGS") or ""):
+            part = part.strip()
+            verb = _HTTP_METHOD.match(part)
+            if verb and not patterns and method == "ANY":
+                method = verb.group(1)
+                continue
+            if len(part) >= 2 and part[0] == part[-1] == '"' and part[1:2] == "/":
+                patterns.append(part[1:-1])
+            else:
+                patterns = []  # a pattern from a variable: the rule's reach is unknown
+                break
+        else:
+            if not patterns and method != "ANY":
+                patterns = ["/**"]  # antMatchers(HttpMethod.OPTIONS): every path
+            if patterns:
+                name = f"{kind} {method} {' '.join(patterns)}"
+                hooks.append(AppHook(match.path, match.end_line, SECURITY_RULE, name, FRAMEWORK))
+    return hooks
 
 
 def _constants(rules: Mapping[str, list[InventoryMatch]]) -> dict[str, str]:

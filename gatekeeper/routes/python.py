@@ -708,6 +708,9 @@ class _Collector:
         query, return_ref, body = self._scan_body(node)
         if not self.room(node.lineno):
             return
+        checked = _hand_check(node)
+        if checked is not None:
+            decorators.append(f"auth:{checked}")
         action = info.get("action")
         methods = info.get("methods")
         self.functions.append(
@@ -850,9 +853,14 @@ class _Collector:
             kind = found
             if found == "depends":
                 target = marker.args[0] if marker.args else _kw(marker, "dependency")
+                optional = ""
                 if isinstance(target, ast.Call):  # Depends(get_current_user_authorizer())
+                    # (required=False) / (auto_error=False): anonymous callers get through
+                    optional = "(optional)" if _lets_anonymous_in(target) else ""
                     target = target.func
-                dependency = _dotted(target) or _dotted(core) or self.text(target or core)
+                dependency = (_dotted(target) or _dotted(core) or self.text(target or core)) + (
+                    optional
+                )
             break
         annotation = self.text(core)
         if not kind:
@@ -1830,3 +1838,61 @@ def _opt_str(value: object) -> str | None:
 
 def _opt_bool(value: object) -> bool | None:
     return value if isinstance(value, bool) else None
+
+
+def _lets_anonymous_in(call: ast.Call) -> bool:
+    """A dependency factory told not to insist on a caller: `required=False`,
+    `auto_error=False` (FastAPI's security classes), or a lone `False`."""
+    for kw in call.keywords:
+        if kw.arg in ("required", "auto_error") and _is_false(kw.value):
+            return True
+    return len(call.args) == 1 and not call.keywords and _is_false(call.args[0])
+
+
+def _is_false(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is False
+
+
+# A check of the caller written by hand at the top of a handler: an `if` on auth material
+# whose body turns the request away (401/403, a redirect to the login page).
+_HAND_CHECK_STATEMENTS = 8  # the first statements of the handler are looked at
+_AUTH_MATERIAL = re.compile(
+    r"authorization|bearer|token|jwt|session|is_authenticated|current_user|logged_?in|api_?key"
+    r"|g\.user|request\.user",
+    re.IGNORECASE,
+)
+_REJECT_CALLS = frozenset(
+    {"abort", "HTTPException", "PermissionDenied", "Unauthorized", "Forbidden", "NotAuthenticated"}
+)
+
+
+def _hand_check(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    """`if not request.headers.get("Authorization"): abort(401)` and the like among the first
+    statements: what is checked and where, or None."""
+    for statement in node.body[:_HAND_CHECK_STATEMENTS]:
+        if not isinstance(statement, ast.If):
+            continue
+        try:
+            test = ast.unparse(statement.test)[:300]
+        except RecursionError:  # hostile nesting: not judged
+            continue
+        material = _AUTH_MATERIAL.search(test)
+        if material is None or not _rejects(statement.body):
+            continue
+        return f"hand-checked {material.group(0)} (line {statement.lineno})"
+    return None
+
+
+def _rejects(body: list[ast.stmt]) -> bool:
+    """Whether a block turns the request away: 401/403, an auth exception, a login redirect."""
+    for statement in body[:6]:
+        for item in ast.walk(statement):
+            if isinstance(item, ast.Constant) and item.value in (401, 403):
+                return True
+            if isinstance(item, ast.Call):
+                name = (_dotted(item.func) or "").rpartition(".")[2]
+                if name in _REJECT_CALLS:
+                    return True
+                if name == "redirect" and "login" in ast.unparse(item).lower():
+                    return True
+    return False

@@ -20,6 +20,9 @@ _DOTTED = re.compile(r"[A-Za-z_$][\w$]{0,100}(?:\s*\.\s*[A-Za-z_$][\w$]{0,100}){
 _CALLEE = re.compile(
     r"(?:new\s+)?([A-Za-z_$][\w$]{0,100}(?:\s*\.\s*[A-Za-z_$][\w$]{0,100}){0,10})\s*\("
 )
+_OPTIONAL_ARGS = re.compile(
+    r"^\s*false\s*\)|\b(?:credentialsRequired|required|auto_?error)\s*:\s*false\b", re.IGNORECASE
+)
 _FUNCTION = re.compile(r"(?:async\s+)?function\b\s*\*?\s*([A-Za-z_$][\w$]{0,100})?|func\s*\(")
 _ARROW = re.compile(
     r"(?:async\s+)?(?:\([^()]{0,400}\)|[A-Za-z_$][\w$]{0,100})\s*(?::[^=]{0,200})?=>"
@@ -126,7 +129,10 @@ def callee(text: str) -> str:
         return function_name(text) or ANONYMOUS
     match = _CALLEE.match(text)
     if match:
-        return re.sub(r"\s+", "", match.group(1))
+        name = re.sub(r"\s+", "", match.group(1))
+        # `AuthMiddleware(false)`, `jwt({..., credentialsRequired: false})`: a check that lets
+        # anonymous callers through says so in its name.
+        return name + "(optional)" if _OPTIONAL_ARGS.search(text[match.end() :]) else name
     return text[:80]
 
 
