@@ -12,10 +12,12 @@ import pytest
 import yaml
 
 from gatekeeper.engines import proc, rulemap, semgrep
+from gatekeeper.extract import sgobservability
 from gatekeeper.routes import golang, java, nestjs, node
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
-INVENTORY_DIR = RULES / "routes"  # facts for the route inventory, not findings
+# facts for the route inventory and for the observability criteria, not findings
+INVENTORY_DIRS = (RULES / "routes", RULES / "observability")
 RULE_FILES = sorted(RULES.rglob("*.yaml"))
 CONFIDENCE = {"HIGH", "MEDIUM", "LOW"}
 
@@ -32,8 +34,8 @@ def test_there_are_rules() -> None:
     assert len(RULE_FILES) >= 4
 
 
-SECURITY_FILES = [p for p in RULE_FILES if p.parent != INVENTORY_DIR]
-INVENTORY_FILES = [p for p in RULE_FILES if p.parent == INVENTORY_DIR]
+SECURITY_FILES = [p for p in RULE_FILES if p.parent not in INVENTORY_DIRS]
+INVENTORY_FILES = [p for p in RULE_FILES if p.parent in INVENTORY_DIRS]
 
 
 @pytest.mark.parametrize("path", RULE_FILES, ids=lambda p: p.stem)
@@ -63,7 +65,7 @@ def test_inventory_rule_binds_what_its_message_lists(path: Path) -> None:
     """An inventory rule collects facts: its message is the list of bindings gatekeeper reads
     back ("\x1fNAME=$NAME..."), each a metavariable its patterns use."""
     rule = load(path)
-    assert re.fullmatch(r"gk-routes-(?:js|go|java)-[a-z0-9-]+", rule["id"])
+    assert re.fullmatch(r"gk-(?:routes|obs)-(?:js|go|java)-[a-z0-9-]+", rule["id"])
     assert rule["metadata"]["category"] == semgrep.INVENTORY_CATEGORY
     assert rule["metadata"]["description"].strip()
     assert rule["severity"] == "INFO"
@@ -79,11 +81,12 @@ def test_inventory_rule_binds_what_its_message_lists(path: Path) -> None:
 def test_every_inventory_rule_is_read_by_a_resolver() -> None:
     read = {
         value
-        for module in (node, golang, java, nestjs)
+        for module in (node, golang, java, nestjs, sgobservability)
         for name, value in vars(module).items()
-        if name.isupper() and isinstance(value, str) and value.startswith("gk-routes-")
+        if name.isupper() and isinstance(value, str) and value.startswith(("gk-routes-", "gk-obs-"))
     }
     read -= {node.RULE_PREFIX, golang.RULE_PREFIX, java.RULE_PREFIX, nestjs.RULE_PREFIX}
+    read -= {sgobservability.RULE_PREFIX}
     assert read == {load(path)["id"] for path in INVENTORY_FILES} == rulemap.INVENTORY
 
 

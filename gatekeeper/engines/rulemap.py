@@ -171,8 +171,9 @@ SEMGREP: dict[str, tuple[str, str]] = {
     "gk-java-hardcoded-service-address": ("GK3994", "java-hardcoded-service-address"),
 }
 
-# gatekeeper's inventory rules (rules/routes/, `category: inventory`): they collect route facts
-# for the phases, never findings, so they have no GK id.
+# gatekeeper's inventory rules (rules/routes/ and rules/observability/, `category: inventory`):
+# they collect facts for the phases (routes, outbound calls, log calls), never findings, so
+# they have no GK id.
 INVENTORY = frozenset(
     {
         "gk-routes-js-call",
@@ -198,6 +199,15 @@ INVENTORY = frozenset(
         "gk-routes-java-functional",
         "gk-routes-java-gateway",
         "gk-routes-java-security",
+        "gk-obs-js-outbound",
+        "gk-obs-js-log",
+        "gk-obs-js-swallowed",
+        "gk-obs-go-outbound",
+        "gk-obs-go-log",
+        "gk-obs-go-swallowed",
+        "gk-obs-java-outbound",
+        "gk-obs-java-log",
+        "gk-obs-java-swallowed",
     }
 )
 

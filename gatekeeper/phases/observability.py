@@ -2,7 +2,8 @@
 
 Metrics and tracing pass on a library the service's own code imports (with the metrics route
 when one is served); health checks pass on a health route, a Dockerfile HEALTHCHECK or a
-container probe, each cited with its line.
+container probe, each cited with its line. Log calls are read from the Python extractors and,
+for JavaScript/TypeScript, Go and Java, from semgrep's inventory rules.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from gatekeeper.errors import GatekeeperError
+from gatekeeper.extract import sgobservability
 from gatekeeper.extract.imports import FileImports
 from gatekeeper.extract.logging_calls import LoggingFacts, LogSighting
+from gatekeeper.extract.sgobservability import EngineObservability
 from gatekeeper.model import Confidence, Evidence, Finding, Location, Severity, Status
 from gatekeeper.phases.api_design import api_inventory
 from gatekeeper.phases.base import (
@@ -83,7 +87,8 @@ PRINT_LOGGING = Rule(
     "observability.structured_logging",
     Severity.LOW,
     Confidence.HIGH,
-    "Application code writes with print(): no level, no logger, no structure.",
+    "Application code writes to stdout/stderr (print(), console.log, fmt.Println, "
+    "System.out.println, printStackTrace()): no level, no logger, no structure.",
     "Use the logger.",
 )
 INTERPOLATED_LOG = Rule(
@@ -92,10 +97,12 @@ INTERPOLATED_LOG = Rule(
     "observability.structured_logging",
     Severity.LOW,
     Confidence.HIGH,
-    "A log message is built with an f-string, % or .format: the values are lost as fields and "
-    "every message is a different string.",
-    'Pass the values as fields (structlog: log.info("order paid", order_id=...)) or as '
-    'logging\'s arguments (log.info("order %s paid", order_id)).',
+    "A log message is built by interpolation (an f-string, % or .format, a template literal, "
+    "string concatenation, a Printf-style format): the values are lost as fields and every "
+    "message is a different string.",
+    'Pass the values as fields (structlog: log.info("order paid", order_id=...); pino: '
+    'log.info({ orderId }, "order paid"); zap: zap.String("order", id)) or as placeholders '
+    '(logging: log.info("order %s paid", order_id); SLF4J: log.info("order {} paid", id)).',
 )
 SWALLOWED_EXCEPTION = Rule(
     "GK604",
@@ -103,8 +110,10 @@ SWALLOWED_EXCEPTION = Rule(
     "observability.structured_logging",
     Severity.MEDIUM,
     Confidence.MEDIUM,
-    "A broad except block discards the exception without logging it.",
-    "Log it (log.exception(...)) or narrow the except to the error that is expected.",
+    "A broad except or catch block (or an empty `if err != nil {}`) discards the error "
+    "without logging it.",
+    'Log it (log.exception(...), logger.error(err), log.error("...", e)) or narrow the '
+    "handler to the error that is expected.",
     ("CWE-390",),
 )
 SECRET_LOGGED = Rule(
@@ -159,7 +168,12 @@ STRUCTURED_MODULES = (
 )
 _LOG_CONFIG = re.compile(r"LogstashEncoder|JsonTemplateLayout|JsonLayout|EcsLayout|JsonEncoder")
 _SCRIPT_DIRS = frozenset({"scripts", "bin", "migrations", "commands", "tools", "docs", "examples"})
-_SCRIPT_FILES = frozenset({"manage.py", "setup.py", "conftest.py", "noxfile.py", "__main__.py"})
+_SCRIPT_FILES = frozenset(
+    {"manage.py", "setup.py", "conftest.py", "noxfile.py", "__main__.py"}
+    | {"Gruntfile.js", "gulpfile.js", "Gulpfile.js"}
+)
+# Languages whose log calls and outbound calls come from semgrep's inventory rules.
+ENGINE_LANGUAGES = frozenset({"javascript", "typescript", "go", "java"})
 _KIND_RULES = {
     "print": PRINT_LOGGING,
     "interpolated": INTERPOLATED_LOG,
@@ -429,8 +443,14 @@ def logs_are_structured(ctx: Context) -> Outcome:
 
     Why: logs are how an incident is reconstructed; free-text lines cannot be searched by
     request, user or order. A structured logger must be set up (structlog, python-json-logger,
-    pino, zap, a JSON layout ...), and in Python code print() calls, interpolated log messages,
-    broad excepts that swallow errors and secrets passed to log calls are findings.
+    pino, zap, a JSON layout ...), and in application code (not scripts or tests) writes to
+    stdout (print(), console.log/info/debug, fmt.Print*, System.out, printStackTrace()),
+    interpolated log messages (f-strings, %, .format, template literals, `+` concatenation,
+    Printf-style formats), broad excepts or empty catch blocks that swallow errors (an empty
+    block with a comment, or a caught name such as `ignored`, says why and is left out outside
+    Python), and values named like secrets passed to log calls are findings with their lines,
+    in Python, JavaScript/TypeScript, Go and Java. JavaScript, Go and Java are read by
+    semgrep: when it did not run or failed, the criterion is error for those services.
     Fix: log JSON events with fields through one configured logger.
     """
     services = _web(ctx)
@@ -439,9 +459,13 @@ def logs_are_structured(ctx: Context) -> Outcome:
     findings: list[Finding] = []
     evidence: list[Evidence] = []
     counts: dict[str, int] = {}
+    gaps: list[str] = []
     for svc in services:
+        gap = engine_gap(ctx, svc, "log calls")
+        if gap is not None:
+            gaps.append(gap)
         structured = _imports_of(ctx, svc, STRUCTURED_MODULES) + _log_configs(ctx, svc)
-        for path, sighting in _python_logging(ctx, svc):
+        for path, sighting in _log_sightings(ctx, svc):
             if sighting.kind == "structured":
                 structured.append(Evidence(path, sighting.line, sighting.detail))
                 continue
@@ -464,29 +488,100 @@ def logs_are_structured(ctx: Context) -> Outcome:
             )
     hidden = {rule: n - _MAX_PER_RULE for rule, n in counts.items() if n > _MAX_PER_RULE}
     note = "".join(f"; {n} more {rule} not listed" for rule, n in sorted(hidden.items()))
-    return outcome_from_findings(
+    out = outcome_from_findings(
         ctx,
         findings,
         pass_message="logs are structured" + note,
         evidence=evidence[:MAX_EVIDENCE],
     )
+    if gaps and out.status is not Status.FAIL:
+        return Outcome(Status.ERROR, "; ".join(gaps), out.evidence, out.findings)
+    return out
 
 
-def _python_logging(ctx: Context, svc: ServiceApi) -> list[tuple[str, LogSighting]]:
+def _log_sightings(ctx: Context, svc: ServiceApi) -> list[tuple[str, LogSighting]]:
+    """The service's log sightings, Python's and semgrep's, outside tests; prints and
+    interpolated messages in scripts are left out."""
+    per_file: dict[str, list[LogSighting]] = {}
+    for path, facts in ctx.file_facts.items():
+        for fact in facts.values():
+            if isinstance(fact, LoggingFacts):
+                per_file.setdefault(path, []).extend(fact.sightings)
+    for path, read in engine_observability(ctx).logs:
+        per_file.setdefault(path, []).extend(read)
     found: list[tuple[str, LogSighting]] = []
-    for path, facts in sorted(ctx.file_facts.items()):
+    for path, sightings in sorted(per_file.items()):
         if is_test_path(path) or inventory.service_for(path, ctx.services) is not svc.service:
             continue
         *dirs, name = path.split("/")
         script = name in _SCRIPT_FILES or bool(_SCRIPT_DIRS & set(dirs))
-        for fact in facts.values():
-            if isinstance(fact, LoggingFacts):
-                found.extend(
-                    (path, s)
-                    for s in fact.sightings
-                    if not (script and s.kind in ("print", "interpolated"))
-                )
+        found.extend(
+            (path, s)
+            for s in sorted(sightings)
+            if not (script and s.kind in ("print", "interpolated"))
+        )
     return found
+
+
+def engine_observability(ctx: Context) -> EngineObservability:
+    """Outbound calls and log sightings of the JavaScript, Go and Java code, once per audit."""
+    return ctx.cached("engine_observability", lambda: _resolve_engine_facts(ctx))
+
+
+def _resolve_engine_facts(ctx: Context) -> EngineObservability:
+    imports = {
+        path: frozenset(i.module for i in fact.imports)
+        for path, facts in ctx.file_facts.items()
+        for fact in facts.values()
+        if isinstance(fact, FileImports)
+    }
+    texts: dict[str, str | None] = {}
+
+    def text_of(path: str) -> str | None:
+        if path not in texts:
+            try:
+                texts[path] = ctx.index.read_text(path).text if ctx.index.get(path) else None
+            except (GatekeeperError, OSError, ValueError):
+                texts[path] = None
+        return texts[path]
+
+    return sgobservability.resolve(
+        ctx.engine_facts.matches, lambda path: imports.get(path, frozenset()), text_of
+    )
+
+
+def engine_gap(ctx: Context, svc: ServiceApi, what: str) -> str | None:
+    """Why the service's JavaScript, Go or Java `what` are unknown (semgrep did not run, failed,
+    dropped matches or skipped one of its files), else None."""
+    languages = sorted(
+        {
+            entry.language
+            for entry in ctx.index.by_language(*ENGINE_LANGUAGES)
+            if entry.language is not None
+            and not entry.ignored
+            and not sgobservability.skipped(entry.path)
+            and inventory.service_for(entry.path, ctx.services) is svc.service
+        }
+    )
+    if not languages:
+        return None
+    head = f"service {svc.service.name}: {what} in {', '.join(languages)} are unknown"
+    facts = ctx.engine_facts
+    if facts.error:
+        return f"{head} ({facts.error})"
+    if facts.capped:
+        return f"{head} (semgrep found more inventory matches than gatekeeper keeps)"
+    unread = sorted(
+        u.path
+        for u in facts.unscanned
+        if language_for(u.path.rsplit("/", 1)[-1]) in ENGINE_LANGUAGES
+        and not sgobservability.skipped(u.path)
+        and inventory.service_for(u.path, ctx.services) is svc.service
+    )
+    if unread:
+        more = f" and {len(unread) - 1} more" if len(unread) > 1 else ""
+        return f"{head} (semgrep did not read {unread[0]}{more})"
+    return None
 
 
 def _log_configs(ctx: Context, svc: ServiceApi) -> list[Evidence]:

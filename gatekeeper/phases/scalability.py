@@ -1,7 +1,9 @@
 """Phase 4, Architecture & Scalability: scaling, caching, circuit breakers, boundaries.
 
 Caching and resilience pass on libraries the service's own code imports; every outbound HTTP
-call that can wait forever (requests and urllib without a timeout) is a finding with its line.
+call or client that can wait forever (requests and urllib without a timeout in Python; axios,
+fetch, got, node http, Go net/http, RestTemplate, WebClient, java.net.http read by semgrep's
+inventory rules) is a finding with its line.
 """
 
 from __future__ import annotations
@@ -25,7 +27,14 @@ from gatekeeper.phases.base import (
     make_finding,
     outcome_from_findings,
 )
-from gatekeeper.phases.observability import MAX_EVIDENCE, _imports_of, _manifest, _web
+from gatekeeper.phases.observability import (
+    MAX_EVIDENCE,
+    _imports_of,
+    _manifest,
+    _web,
+    engine_gap,
+    engine_observability,
+)
 from gatekeeper.routes import inventory
 from gatekeeper.routes.inventory import ServiceApi
 from gatekeeper.stack import is_test_path
@@ -51,7 +60,8 @@ NO_RESILIENCE = Rule(
     Confidence.MEDIUM,
     "The service calls out over HTTP but uses no circuit breaker or retry-with-backoff library.",
     "Wrap outbound calls in a breaker and retries with backoff (pybreaker, tenacity, backoff, "
-    "resilience4j, opossum, gobreaker).",
+    "resilience4j, failsafe, opossum, cockatiel, axios-retry, gobreaker, retry-go, "
+    "go-retryablehttp).",
 )
 CALL_WITHOUT_TIMEOUT = Rule(
     "GK422",
@@ -59,9 +69,14 @@ CALL_WITHOUT_TIMEOUT = Rule(
     "scalability.circuit_breakers",
     Severity.MEDIUM,
     Confidence.HIGH,
-    "An outbound HTTP call has no timeout: requests and urllib wait forever for a server that "
-    "stops answering, and the worker serving the request hangs with it.",
-    "Pass timeout= (a connect and a read timeout) on the call, or use a client with a default.",
+    "An outbound HTTP call or client has no timeout: it waits forever for a server that stops "
+    "answering (requests, urllib, axios, fetch, got, node http, Go's http.Get and a Client "
+    "without Timeout, RestTemplate, WebClient, java.net.http), and the worker serving the "
+    "request hangs with it.",
+    "Set a connect and a read timeout on the call or the client: timeout= (requests), "
+    "{ timeout } or { signal: AbortSignal.timeout(ms) } (axios, fetch, got, http.request), "
+    "http.Client{Timeout: ...} (Go), a request factory or builder timeouts (RestTemplate), "
+    "responseTimeout/timeout() (WebClient), connectTimeout (HttpClient).",
     ("CWE-400",),
 )
 NO_SCALING_STRATEGY = Rule(
@@ -124,6 +139,9 @@ _DRIVERS = frozenset(
     }
 )
 MAX_CYCLES_REPORTED = 20
+_MAX_PER_RULE = 50  # GK422 findings listed; the rest are counted
+# Languages whose outbound calls are read: Python by its extractor, the rest by semgrep.
+_READ_LANGUAGES = frozenset({"python", "javascript", "typescript", "go", "java"})
 
 _SCALING_HEADING = re.compile(
     r"\b(?:scal(?:e|ing|ability)|capacity|high availability|horizontal scaling|replicas)\b",
@@ -182,11 +200,16 @@ RESILIENCE_MODULES = (
     "cockatiel",
     "async-retry",
     "p-retry",
+    "axios-retry",
+    "retry-axios",
+    "got",  # retries with backoff by default
     "github.com/sony/gobreaker",
     "github.com/afex/hystrix-go",
     "github.com/cenkalti/backoff",
     "github.com/avast/retry-go",
     "github.com/failsafe-go/failsafe-go",
+    "github.com/hashicorp/go-retryablehttp",
+    "github.com/eapache/go-resiliency",
     "io.github.resilience4j",
     "dev.failsafe",
     "org.springframework.retry",
@@ -317,9 +340,18 @@ def outbound_calls_are_bounded(ctx: Context) -> Outcome:
     """Circuit breaker patterns applied.
 
     Why: one slow dependency without timeouts, retries or a breaker ties up every worker that
-    calls it and takes the service down with it. Every outbound HTTP call that can wait forever
-    (Python requests and urllib without timeout=) is a finding with its line; a service that
-    calls out needs a breaker or retry-with-backoff library.
+    calls it and takes the service down with it. Every outbound HTTP call or client that can
+    wait forever is a finding with its line: Python requests and urllib without timeout=;
+    axios calls and axios.create() without timeout or signal, fetch without signal, got and
+    node http.request/get without timeout (JavaScript/TypeScript); http.Get/Post/Head/PostForm,
+    http.DefaultClient and http.Client literals without Timeout (Go); new RestTemplate()
+    without a request factory, RestTemplateBuilder without connect/read timeouts, WebClient
+    without a connector or timeout(), HttpClient without connectTimeout (Java). A call whose
+    options are a variable is not reported. A service that calls out needs a breaker or
+    retry-with-backoff library (pybreaker, tenacity, resilience4j, failsafe, opossum,
+    cockatiel, axios-retry, gobreaker, hystrix-go, backoff, retry-go, go-retryablehttp ...).
+    JavaScript, Go and Java are read by semgrep: when it did not run or failed, the criterion
+    is error for those services.
     Fix: give every call a timeout and wrap the calls in a breaker and retries with backoff.
     """
     services = _web(ctx)
@@ -329,21 +361,22 @@ def outbound_calls_are_bounded(ctx: Context) -> Outcome:
     evidence: list[Evidence] = []
     gaps: list[str] = []
     judged = 0
+    hidden = 0
     for svc in services:
         calls = _outbound(ctx, svc)
         resilient = _imports_of(ctx, svc, RESILIENCE_MODULES)
         evidence.extend(resilient[:MAX_EVIDENCE])
-        for path, call in calls:
-            if not call.timeout:
-                findings.append(
-                    _finding(
-                        CALL_WITHOUT_TIMEOUT,
-                        path,
-                        call.line,
-                        f"{call.callee}(...) has no timeout",
-                    )
-                )
-        python = "python" in svc.service.names("language")
+        unbounded = [(path, call) for path, call in calls if not call.timeout]
+        for path, call in unbounded[:_MAX_PER_RULE]:
+            shown = call.callee if call.callee.endswith((")", "}")) else f"{call.callee}(...)"
+            findings.append(
+                _finding(CALL_WITHOUT_TIMEOUT, path, call.line, f"{shown} has no timeout")
+            )
+        hidden += max(len(unbounded) - _MAX_PER_RULE, 0)
+        languages = set(svc.service.names("language"))
+        gap = engine_gap(ctx, svc, "outbound calls")
+        if gap is not None:
+            gaps.append(gap)
         if calls:
             judged += 1
             if not resilient:
@@ -359,22 +392,20 @@ def outbound_calls_are_bounded(ctx: Context) -> Outcome:
                 )
         elif resilient:
             judged += 1
-        elif not python:
-            languages = ", ".join(svc.service.names("language")) or "its language"
+        elif not languages & _READ_LANGUAGES:
+            shown = ", ".join(sorted(languages)) or "its language"
             gaps.append(
-                f"service {svc.service.name}: outbound calls in {languages} are not read yet "
-                "(issue 11)"
+                f"service {svc.service.name}: outbound calls in {shown} are not read yet (issue 11)"
             )
     if gaps and not findings:
         return Outcome(Status.ERROR, "; ".join(gaps), tuple(evidence[:MAX_EVIDENCE]))
     if not judged and not findings:
-        return Outcome(
-            Status.NOT_APPLICABLE, "no outbound HTTP call found in the services' Python code"
-        )
+        return Outcome(Status.NOT_APPLICABLE, "no outbound HTTP call found in the services' code")
+    note = f"; {hidden} more GK422 not listed" if hidden else ""
     return outcome_from_findings(
         ctx,
         findings,
-        pass_message="outbound calls are bounded and wrapped in retries or a breaker",
+        pass_message="outbound calls are bounded and wrapped in retries or a breaker" + note,
         evidence=evidence[:MAX_EVIDENCE],
     )
 
@@ -550,13 +581,19 @@ def _absolute(module: str, package: list[str]) -> str:
 
 
 def _outbound(ctx: Context, svc: ServiceApi) -> list[tuple[str, OutboundCall]]:
-    found: list[tuple[str, OutboundCall]] = []
-    for path, facts in sorted(ctx.file_facts.items()):
-        if is_test_path(path) or inventory.service_for(path, ctx.services) is not svc.service:
-            continue
+    """The service's outbound calls outside tests: Python's and semgrep's, by file and line."""
+    per_file: dict[str, list[OutboundCall]] = {}
+    for path, facts in ctx.file_facts.items():
         for fact in facts.values():
             if isinstance(fact, OutboundCalls):
-                found.extend((path, call) for call in fact.calls)
+                per_file.setdefault(path, []).extend(fact.calls)
+    for path, read in engine_observability(ctx).calls:
+        per_file.setdefault(path, []).extend(read)
+    found: list[tuple[str, OutboundCall]] = []
+    for path, calls in sorted(per_file.items()):
+        if is_test_path(path) or inventory.service_for(path, ctx.services) is not svc.service:
+            continue
+        found.extend((path, call) for call in sorted(calls))
     return found
 
 
