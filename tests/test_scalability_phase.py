@@ -170,3 +170,35 @@ def test_one_way_imports_pass_and_other_languages_are_not_judged(tmp_path: Path)
         {"package.json": '{"dependencies": {"express": "4"}}', "index.js": "const a = 1;\n"},
     )
     assert audit(node)[0]["service_boundaries"] == "error"
+
+
+def test_database_clients_without_connect_timeout(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "scalability-db-timeouts", root)
+    statuses, found, report = audit(root)
+    assert statuses["circuit_breakers"] == "fail"
+    assert [f for f in found if f[0] == "GK423"] == [
+        ("GK423", "app.py", 8),
+        ("GK423", "app.py", 9),
+    ]
+    (phase,) = [p for p in report.phases if p.id == "scalability"]
+    (crit,) = [c for c in phase.criteria if c.id == "scalability.circuit_breakers"]
+    assert ("app.py", 10, "create_engine: connect timeout set") in {
+        (e.path, e.line, e.what) for e in crit.evidence
+    }
+    # Both given timeouts: the database clients are judged and bounded, so the criterion passes.
+    app = root / "app.py"
+    app.write_text(
+        app.read_text()
+        .replace(
+            'create_engine("postgresql+psycopg2://app@db:5432/app")',
+            'create_engine("postgresql+psycopg2://app@db:5432/app?connect_timeout=3")',
+        )
+        .replace(
+            'redis.Redis(host="cache", port=6379)',
+            'redis.Redis(host="cache", port=6379, socket_connect_timeout=1, socket_timeout=1)',
+        )
+    )
+    statuses, found, _ = audit(root)
+    assert statuses["circuit_breakers"] == "pass"
+    assert not [f for f in found if f[0] == "GK423"]

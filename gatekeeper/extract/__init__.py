@@ -5,7 +5,14 @@ To add one: give it a stable `name`, its `languages` and an `extract`, then list
 
 from __future__ import annotations
 
-from gatekeeper.extract import imports, logging_calls, outbound, pysecurity, suppressions
+from gatekeeper.extract import (
+    dbclients,
+    imports,
+    logging_calls,
+    outbound,
+    pysecurity,
+    suppressions,
+)
 from gatekeeper.extract.base import Extractor
 from gatekeeper.migrations import (
     alembic,
@@ -35,6 +42,7 @@ EXTRACTORS: tuple[Extractor, ...] = (
     gorm.EXTRACTOR,
     jsorm.EXTRACTOR,
     outbound.PYTHON,
+    dbclients.PYTHON,
     logging_calls.PYTHON,
     pysecurity.PYTHON,
     suppressions.EXTRACTOR,

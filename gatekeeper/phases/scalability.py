@@ -13,6 +13,7 @@ import re
 import networkx as nx
 
 from gatekeeper import docsections
+from gatekeeper.extract.dbclients import DbClient, DbClients
 from gatekeeper.extract.imports import FileImports
 from gatekeeper.extract.outbound import OutboundCall, OutboundCalls
 from gatekeeper.model import Confidence, Evidence, Finding, Location, Severity, Status
@@ -112,11 +113,24 @@ ROUTE_USES_DRIVER = Rule(
     "access layer.",
     "Go through the repository/ORM layer so the API layer does not know the database.",
 )
+DB_CLIENT_WITHOUT_TIMEOUT = Rule(
+    "GK423",
+    "database-client-without-connect-timeout",
+    "scalability.circuit_breakers",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "A database or cache client is created without a connect timeout, and its library waits "
+    "without limit by default (libpq for psycopg, psycopg2 and SQLAlchemy on PostgreSQL, "
+    "mysqlclient, redis-py): when the server is unreachable, every worker that connects hangs.",
+    "Pass a connect timeout: connect_timeout in the DSN, URL, connect_args or Django's "
+    "DATABASES OPTIONS; socket_connect_timeout and socket_timeout for redis-py.",
+)
 RULES = (
     NO_SCALING_STRATEGY,
     NO_CACHE,
     NO_RESILIENCE,
     CALL_WITHOUT_TIMEOUT,
+    DB_CLIENT_WITHOUT_TIMEOUT,
     IMPORT_CYCLE,
     ROUTE_USES_DRIVER,
 )
@@ -350,6 +364,10 @@ def outbound_calls_are_bounded(ctx: Context) -> Outcome:
     options are a variable is not reported. A service that calls out needs a breaker or
     retry-with-backoff library (pybreaker, tenacity, resilience4j, failsafe, opossum,
     cockatiel, axios-retry, gobreaker, hystrix-go, backoff, retry-go, go-retryablehttp ...).
+    Database and cache clients count too: one created in Python without a connect timeout
+    where its library waits without limit (psycopg/psycopg2 and SQLAlchemy engines on
+    PostgreSQL, mysqlclient, redis-py, Django DATABASES on PostgreSQL or MySQL) is a finding;
+    a URL read from the environment is not judged.
     JavaScript, Go and Java are read by semgrep: when it did not run or failed, the criterion
     is error for those services.
     Fix: give every call a timeout and wrap the calls in a breaker and retries with backoff.
@@ -373,6 +391,22 @@ def outbound_calls_are_bounded(ctx: Context) -> Outcome:
                 _finding(CALL_WITHOUT_TIMEOUT, path, call.line, f"{shown} has no timeout")
             )
         hidden += max(len(unbounded) - _MAX_PER_RULE, 0)
+        clients = _db_clients(ctx, svc)
+        judged += bool(clients)
+        for path, client in clients:
+            if client.bounded:
+                evidence.append(
+                    Evidence(path, client.line, f"{client.client}: connect timeout set")
+                )
+            else:
+                findings.append(
+                    _finding(
+                        DB_CLIENT_WITHOUT_TIMEOUT,
+                        path,
+                        client.line,
+                        f"{client.client}: {client.detail}",
+                    )
+                )
         languages = set(svc.service.names("language"))
         gap = engine_gap(ctx, svc, "outbound calls")
         if gap is not None:
@@ -578,6 +612,17 @@ def _absolute(module: str, package: list[str]) -> str:
     base = package[: len(package) - (level - 1)] if level - 1 <= len(package) else []
     rest = module[level:]
     return ".".join([*base, rest] if rest else base)
+
+
+def _db_clients(ctx: Context, svc: ServiceApi) -> list[tuple[str, DbClient]]:
+    found: list[tuple[str, DbClient]] = []
+    for path, facts in sorted(ctx.file_facts.items()):
+        if is_test_path(path) or inventory.service_for(path, ctx.services) is not svc.service:
+            continue
+        for fact in facts.values():
+            if isinstance(fact, DbClients):
+                found.extend((path, client) for client in fact.clients)
+    return found[:_MAX_PER_RULE]
 
 
 def _outbound(ctx: Context, svc: ServiceApi) -> list[tuple[str, OutboundCall]]:
