@@ -202,3 +202,27 @@ def test_database_clients_without_connect_timeout(tmp_path: Path) -> None:
     statuses, found, _ = audit(root)
     assert statuses["circuit_breakers"] == "pass"
     assert not [f for f in found if f[0] == "GK423"]
+
+
+def test_state_kept_in_the_process_breaks_scaling_out(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "scalability-stateful", root)
+    statuses, found, report = audit(root)
+    assert statuses["scaling_strategy_documented"] == "fail"
+    assert [f for f in found if f[0].startswith("GK40")] == [
+        ("GK402", "app.py", 21),  # visit() writes to VISITS
+        ("GK402", "app.py", 28),  # count() reassigns the global counter
+        ("GK403", "app.py", 9),  # Flask-Session on the local disk
+        ("GK404", "app.py", 35),  # an upload saved locally, three replicas
+    ]
+    messages = {f.location.line: f.message for f in report.findings if f.rule_id == "GK402"}
+    assert messages == {21: "visit() writes to VISITS", 28: "count() reassigns served"}
+    # One replica: the upload stays on the one disk there is; the process state is still state.
+    (root / "deploy" / "deployment.yaml").unlink()
+    _, found, _ = audit(root)
+    assert [f for f in found if f[0].startswith("GK40")] == [
+        ("GK401", ".", None),
+        ("GK402", "app.py", 21),
+        ("GK402", "app.py", 28),
+        ("GK403", "app.py", 9),
+    ]

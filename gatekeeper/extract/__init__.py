@@ -11,6 +11,7 @@ from gatekeeper.extract import (
     logging_calls,
     outbound,
     pysecurity,
+    statefulness,
     suppressions,
 )
 from gatekeeper.extract.base import Extractor
@@ -43,6 +44,7 @@ EXTRACTORS: tuple[Extractor, ...] = (
     jsorm.EXTRACTOR,
     outbound.PYTHON,
     dbclients.PYTHON,
+    statefulness.PYTHON,
     logging_calls.PYTHON,
     pysecurity.PYTHON,
     suppressions.EXTRACTOR,

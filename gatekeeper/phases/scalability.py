@@ -16,7 +16,9 @@ from gatekeeper import docsections
 from gatekeeper.extract.dbclients import DbClient, DbClients
 from gatekeeper.extract.imports import FileImports
 from gatekeeper.extract.outbound import OutboundCall, OutboundCalls
+from gatekeeper.extract.statefulness import StateFacts
 from gatekeeper.model import Confidence, Evidence, Finding, Location, Severity, Status
+from gatekeeper.phases import boundaries
 from gatekeeper.phases.base import (
     Context,
     Fact,
@@ -92,6 +94,37 @@ NO_SCALING_STRATEGY = Rule(
     "read replicas ...) in a Scaling section, and configure it: Kubernetes replicas or an "
     "HorizontalPodAutoscaler, compose deploy.replicas, serverless concurrency.",
 )
+STATE_IN_PROCESS = Rule(
+    "GK402",
+    "request-handler-mutates-process-state",
+    "scalability.scaling_strategy_documented",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "A request handler changes a module-level container or counter: the state lives in one "
+    "process, so each replica (and each worker of one replica) sees a different value, and "
+    "it is lost on restart.",
+    "Keep shared state in the database or a shared cache (Redis), or make it per request.",
+)
+SESSIONS_ON_LOCAL_DISK = Rule(
+    "GK403",
+    "sessions-on-local-disk",
+    "scalability.scaling_strategy_documented",
+    Severity.MEDIUM,
+    Confidence.HIGH,
+    "Sessions are kept in files on the server's own disk: behind a load balancer a user's "
+    "next request reaches a replica that does not know them.",
+    "Store sessions in the database, a shared cache, or signed cookies.",
+)
+UPLOADS_ON_LOCAL_DISK = Rule(
+    "GK404",
+    "uploads-on-local-disk-with-replicas",
+    "scalability.scaling_strategy_documented",
+    Severity.MEDIUM,
+    Confidence.MEDIUM,
+    "A request handler writes uploaded files to the local disk of a service that runs as "
+    "several replicas: the file exists on one replica only, and goes when it is replaced.",
+    "Write uploads to object storage (S3, GCS, Azure Blob) or a volume every replica shares.",
+)
 IMPORT_CYCLE = Rule(
     "GK441",
     "package-import-cycle",
@@ -127,6 +160,9 @@ DB_CLIENT_WITHOUT_TIMEOUT = Rule(
 )
 RULES = (
     NO_SCALING_STRATEGY,
+    STATE_IN_PROCESS,
+    SESSIONS_ON_LOCAL_DISK,
+    UPLOADS_ON_LOCAL_DISK,
     NO_CACHE,
     NO_RESILIENCE,
     CALL_WITHOUT_TIMEOUT,
@@ -244,13 +280,28 @@ def scaling_strategy_is_documented(ctx: Context) -> Outcome:
     The evidence is a scaling or capacity section that says how, or deployment configuration
     that scales (Kubernetes replicas >= 2 or an autoscaler, compose deploy.replicas,
     serverless concurrency, cloud autoscaling).
-    Fix: add a Scaling section to the architecture docs and configure the replicas.
+    Scaling out needs stateless replicas, so state a Python service keeps in its own process
+    is a finding: a request handler that changes a module-level container or counter, sessions
+    in files on the local disk (Flask-Session filesystem, Django's file backend), and, when the
+    deployment runs several replicas, uploads written to the local disk.
+    Fix: add a Scaling section to the architecture docs and configure the replicas; keep
+    shared state, sessions and uploads out of the process.
     """
-    if not _web(ctx):
+    services = _web(ctx)
+    if not services:
         return Outcome(Status.NOT_APPLICABLE, "no web service in the repository")
-    evidence = _scaling_sections(ctx) + _scaling_config(ctx)
+    config = _scaling_config(ctx)
+    evidence = _scaling_sections(ctx) + config
+    state = [f for svc in services for f in _state_findings(ctx, svc, replicated=bool(config))]
     if evidence:
         first = evidence[0]
+        if state:
+            return outcome_from_findings(
+                ctx,
+                state,
+                pass_message=f"scaling described ({first.path}:{first.line})",
+                evidence=evidence[:MAX_EVIDENCE],
+            )
         return Outcome(
             Status.PASS,
             f"scaling described ({first.path}:{first.line})",
@@ -263,8 +314,42 @@ def scaling_strategy_is_documented(ctx: Context) -> Outcome:
         "no scaling section in the docs and no replicas, autoscaler or concurrency setting",
     )
     return outcome_from_findings(
-        ctx, [finding], pass_message="no scaling strategy (below the threshold)"
+        ctx, [finding, *state], pass_message="no scaling strategy (below the threshold)"
     )
+
+
+def _state_findings(ctx: Context, svc: ServiceApi, *, replicated: bool) -> list[Finding]:
+    """In-process state of one service: handlers that change module-level containers, file
+    sessions, and (when the deployment runs several replicas) uploads on the local disk."""
+    # A handler is known by its file and name (decorated in place) or by its module and name
+    # (Django's urls.py naming views.func).
+    by_file = {(route.file, route.handler.rpartition(".")[2]) for route in svc.routes}
+    by_module = {
+        tuple(route.handler.rsplit(".", 1)) for route in svc.routes if "." in route.handler
+    }
+    findings: list[Finding] = []
+    for path, facts in sorted(ctx.file_facts.items()):
+        if is_test_path(path) or inventory.service_for(path, ctx.services) is not svc.service:
+            continue
+        parts = path.removesuffix(".py").split("/")
+        suffixes = [".".join(parts[i:]) for i in range(len(parts))]
+        for fact in facts.values():
+            if not isinstance(fact, StateFacts):
+                continue
+            for sighting in fact.sightings:
+                name = sighting.function
+                serves = (path, name) in by_file or any((m, name) in by_module for m in suffixes)
+                if sighting.kind == "session":
+                    rule = SESSIONS_ON_LOCAL_DISK
+                elif sighting.kind == "mutation" and serves:
+                    rule = STATE_IN_PROCESS
+                elif sighting.kind == "upload" and serves and replicated:
+                    rule = UPLOADS_ON_LOCAL_DISK
+                else:
+                    continue
+                where = f"{sighting.function}() " if sighting.function else ""
+                findings.append(_finding(rule, path, sighting.line, f"{where}{sighting.detail}"))
+    return findings[: _MAX_PER_RULE * 3]
 
 
 def _scaling_sections(ctx: Context) -> list[Evidence]:
@@ -449,9 +534,17 @@ def service_boundaries_hold(ctx: Context) -> Outcome:
     """Service boundaries defined.
 
     Why: a service whose parts import each other in circles cannot be changed, scaled or split
-    one part at a time. The evidence is the import graph of each Python service's first-level
-    packages (app.api, app.core, app.models ...): a cycle between them is a finding, and so is
-    a module that serves routes and imports the database driver directly.
+    one part at a time. The evidence is the import graph of each service's first-level
+    packages: a cycle between them is a finding, and so is a module that serves routes and
+    imports a database driver or client directly (not an ORM). First-level packages are
+    Python's app.api, app.core ... (or a project's apps); the directories under `src/` (or
+    the service root) of JavaScript/TypeScript code, with relative imports and tsconfig
+    `paths`/`baseUrl` resolved to files; the first directory under a Go module (under
+    internal/, pkg/ and cmd/ one deeper), from go.mod's module path; the base Java package
+    (the longest common prefix of the `package` declarations) plus one segment, joined by
+    `import` statements (references inside a package need none and are not seen). Route
+    files of JavaScript, Go and Java come from semgrep: when it did not run, drivers in
+    route files are unknown and the criterion is error unless something else fails.
     Fix: make dependencies point one way (API -> services -> data access) and keep drivers
     behind the data layer.
     """
@@ -462,54 +555,65 @@ def service_boundaries_hold(ctx: Context) -> Outcome:
     evidence: list[Evidence] = []
     gaps: list[str] = []
     for svc in services:
-        if "python" not in svc.service.names("language"):
-            languages = ", ".join(svc.service.names("language")) or "its language"
+        languages = svc.service.names("language")
+        other = boundaries.judge(ctx, svc)
+        gaps.extend(other.gaps)
+        graphs = list(other.graphs)
+        if "python" in languages:
+            graphs.insert(0, boundaries.PackageGraph("Python", *_package_graph(ctx, svc)))
+        elif not graphs and not other.gaps:
+            shown = ", ".join(languages) or "its language"
             gaps.append(
-                f"service {svc.service.name}: the import graph of {languages} code is not "
+                f"service {svc.service.name}: the import graph of {shown} code is not "
                 "built yet (issue 11)"
             )
             continue
-        graph, lines = _package_graph(ctx, svc)
-        cycles = [c for c in nx.strongly_connected_components(graph) if len(c) > 1]
-        for cycle in sorted(sorted(c) for c in cycles)[:MAX_CYCLES_REPORTED]:
-            # cite one import inside the cycle, the first in sorted order
-            edge = min(e for e in graph.subgraph(cycle).edges)
-            path, line = lines.get(edge, ("", 0))
-            findings.append(
-                _finding(
-                    IMPORT_CYCLE,
-                    path or _manifest(svc),
-                    line or None,
-                    f"packages {' <-> '.join(cycle)} import each other",
+        for built in graphs:
+            graph = built.graph
+            cycles = [c for c in nx.strongly_connected_components(graph) if len(c) > 1]
+            for cycle in sorted(sorted(c) for c in cycles)[:MAX_CYCLES_REPORTED]:
+                # cite one import inside the cycle, the first in sorted order
+                edge = min(e for e in graph.subgraph(cycle).edges)
+                path, line = built.sites.get(edge, ("", 0))
+                findings.append(
+                    _finding(
+                        IMPORT_CYCLE,
+                        path or _manifest(svc),
+                        line or None,
+                        f"packages {' <-> '.join(cycle)} import each other",
+                    )
                 )
-            )
-        route_files = {r.file for r in svc.routes}
+            if graph.number_of_nodes():
+                label = f" ({built.language})" if len(graphs) > 1 else ""
+                evidence.append(
+                    Evidence(
+                        _manifest(svc),
+                        None,
+                        f"service {svc.service.name}{label}: {graph.number_of_nodes()} "
+                        f"first-level package(s), {graph.number_of_edges()} import edge(s)"
+                        + ("" if not cycles else f", {len(cycles)} cycle(s)"),
+                    )
+                )
+        drivers = [(d.path, d.line, d.module) for d in other.drivers]
+        route_files = {r.file for r in svc.routes if r.file.endswith(".py")}
         for path in sorted(route_files):
             for module, line in _imports_in(ctx, path):
                 if module.split(".")[0] in _DRIVERS:
-                    findings.append(
-                        _finding(
-                            ROUTE_USES_DRIVER,
-                            path,
-                            line,
-                            f"{path} serves routes and imports the driver {module}",
-                        )
-                    )
+                    drivers.append((path, line, module))
                     break
-        if graph.number_of_nodes():
-            evidence.append(
-                Evidence(
-                    _manifest(svc),
-                    None,
-                    f"service {svc.service.name}: {graph.number_of_nodes()} first-level "
-                    f"package(s), {graph.number_of_edges()} import edge(s)"
-                    + ("" if not cycles else f", {len(cycles)} cycle(s)"),
+        for path, line, module in sorted(drivers):
+            findings.append(
+                _finding(
+                    ROUTE_USES_DRIVER,
+                    path,
+                    line,
+                    f"{path} serves routes and imports the driver {module}",
                 )
             )
     if gaps and not findings:
         return Outcome(Status.ERROR, "; ".join(gaps), tuple(evidence))
     if not evidence and not findings:
-        return Outcome(Status.NOT_APPLICABLE, "no Python package structure to judge")
+        return Outcome(Status.NOT_APPLICABLE, "no package structure to judge")
     return outcome_from_findings(
         ctx,
         findings,
