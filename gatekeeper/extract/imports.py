@@ -29,10 +29,12 @@ class ImportFact:
 class FileImports:
     path: str
     imports: tuple[ImportFact, ...]  # sorted by line, then module
+    package: str = ""  # Java/Kotlin: the file's own `package` declaration ("" when none)
 
 
-def _file_imports(pf: ParsedFile, found: Iterator[ImportFact]) -> FileImports:
-    return FileImports(pf.path, tuple(sorted(set(found), key=lambda i: (i.line, i.module))))
+def _file_imports(pf: ParsedFile, found: Iterator[ImportFact], package: str = "") -> FileImports:
+    ordered = tuple(sorted(set(found), key=lambda i: (i.line, i.module)))
+    return FileImports(pf.path, ordered, package)
 
 
 # ---------------------------------------------------------------------------- python
@@ -225,7 +227,31 @@ def _go_spec(token: _Token) -> ImportFact | None:
 
 def _jvm_imports(pf: ParsedFile) -> FileImports:
     kotlin = pf.language == "kotlin"
-    return _file_imports(pf, _jvm_specs(_tokens(_JVM_TOKEN, pf.text), kotlin=kotlin))
+    tokens = _tokens(_JVM_TOKEN, pf.text)
+    return _file_imports(pf, _jvm_specs(tokens, kotlin=kotlin), _jvm_package(tokens))
+
+
+_MAX_PACKAGE_TOKENS = 200  # a package name longer than this is not one
+
+
+def _jvm_package(tokens: list[_Token]) -> str:
+    """The dotted name after a leading `package` keyword (annotations may come first)."""
+    start = next(
+        (i for i, t in enumerate(tokens[:_MAX_PACKAGE_TOKENS]) if t.text in ("package", "import")),
+        None,
+    )
+    if start is None or tokens[start].text != "package":
+        return ""
+    parts: list[str] = []
+    for token in tokens[start + 1 : start + 1 + _MAX_PACKAGE_TOKENS]:
+        expect_name = not parts or parts[-1] == "."
+        if expect_name and token.kind == "ident":
+            parts.append(token.text.strip("`"))
+        elif not expect_name and token.text == ".":
+            parts.append(".")
+        else:
+            break
+    return "".join(parts) if parts and parts[-1] != "." else ""
 
 
 def _jvm_specs(tokens: list[_Token], *, kotlin: bool) -> Iterator[ImportFact]:
