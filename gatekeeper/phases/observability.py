@@ -194,15 +194,27 @@ METRICS_MODULES = (
     "datadog",
     "opentelemetry.metrics",
     "opentelemetry.sdk.metrics",
+    "opentelemetry.exporter.prometheus",
     "prom-client",
     "express-prom-bundle",
     "hot-shots",
     "@opentelemetry/sdk-metrics",
+    "@opentelemetry/exporter-prometheus",
+    "@opentelemetry/exporter-metrics-otlp",
     "github.com/prometheus/client_golang",
     "go.opentelemetry.io/otel/metric",
+    "go.opentelemetry.io/otel/sdk/metric",
+    "go.opentelemetry.io/otel/exporters/prometheus",
+    "go.opentelemetry.io/otel/exporters/otlp/otlpmetric",
     "io.micrometer",
     "io.prometheus",
+    "io.opentelemetry.api.metrics",
+    "io.opentelemetry.sdk.metrics",
 )
+# A module under one of the prefixes above that names the other signal is not evidence of this
+# one: `io.micrometer.tracing` is no metrics library, `opentelemetry.exporter.prometheus` no
+# tracer.
+METRICS_EXCLUDED = ("tracing", "trace")
 TRACING_MODULES = (
     "opentelemetry.trace",
     "opentelemetry.sdk.trace",
@@ -214,16 +226,34 @@ TRACING_MODULES = (
     "sentry_sdk.tracing",
     "@opentelemetry/sdk-node",
     "@opentelemetry/sdk-trace-node",
-    "@opentelemetry/api",
+    "@opentelemetry/sdk-trace-base",
+    "@opentelemetry/auto-instrumentations-node",
+    "@opentelemetry/instrumentation",
+    "@opentelemetry/exporter-trace-otlp",
+    "@opentelemetry/exporter-jaeger",
+    "@opentelemetry/exporter-zipkin",
     "dd-trace",
     "jaeger-client",
-    "go.opentelemetry.io/otel",
+    "go.opentelemetry.io/otel/trace",
+    "go.opentelemetry.io/otel/sdk/trace",
+    "go.opentelemetry.io/otel/exporters/otlp/otlptrace",
+    "go.opentelemetry.io/otel/exporters/jaeger",
+    "go.opentelemetry.io/otel/exporters/zipkin",
+    "go.opentelemetry.io/otel/exporters/stdout/stdouttrace",
+    "go.opentelemetry.io/contrib/instrumentation",
     "gopkg.in/DataDog/dd-trace-go",
-    "io.opentelemetry",
+    "io.opentelemetry.api.trace",
+    "io.opentelemetry.sdk.trace",
+    "io.opentelemetry.instrumentation",
+    "io.opentelemetry.exporter.otlp.trace",
+    "io.opentelemetry.exporter.jaeger",
+    "io.opentelemetry.exporter.zipkin",
+    "io.opentelemetry.extension.annotations",
     "brave",
     "io.micrometer.tracing",
     "org.springframework.cloud.sleuth",
 )
+TRACING_EXCLUDED = ("metric", "prometheus")
 _HEALTH_PATH = re.compile(
     r"/(?:health|healthz|healthcheck|health-check|livez|readyz|ready|readiness|liveness|live|"
     r"ping|status|heartbeat)(?:/|$)|/actuator/health",
@@ -247,8 +277,11 @@ def _manifest(svc: ServiceApi) -> str:
     return svc.service.manifests[0] if svc.service.manifests else svc.service.root
 
 
-def _imports_of(ctx: Context, svc: ServiceApi, modules: Sequence[str]) -> list[Evidence]:
-    """Non-test files of the service that import one of `modules`, with the line."""
+def _imports_of(
+    ctx: Context, svc: ServiceApi, modules: Sequence[str], excluding: Sequence[str] = ()
+) -> list[Evidence]:
+    """Non-test files of the service that import one of `modules` (and no name containing one
+    of `excluding`), with the line."""
     found: list[Evidence] = []
     for path, facts in sorted(ctx.file_facts.items()):
         if is_test_path(path) or inventory.service_for(path, ctx.services) is not svc.service:
@@ -258,6 +291,8 @@ def _imports_of(ctx: Context, svc: ServiceApi, modules: Sequence[str]) -> list[E
                 continue
             for imp in fact.imports:
                 name = imp.module
+                if excluding and any(word in name.lower() for word in excluding):
+                    continue
                 if any(
                     name == m or name.startswith((m + ".", m + "/")) or name.startswith(m + "-")
                     for m in modules
@@ -268,7 +303,12 @@ def _imports_of(ctx: Context, svc: ServiceApi, modules: Sequence[str]) -> list[E
 
 
 def _library_criterion(
-    ctx: Context, modules: Sequence[str], rule: Rule, what: str, routes: re.Pattern[str] | None
+    ctx: Context,
+    modules: Sequence[str],
+    rule: Rule,
+    what: str,
+    routes: re.Pattern[str] | None,
+    excluding: Sequence[str] = (),
 ) -> Outcome:
     services = _web(ctx)
     if not services:
@@ -276,7 +316,7 @@ def _library_criterion(
     findings: list[Finding] = []
     evidence: list[Evidence] = []
     for svc in services:
-        found = _imports_of(ctx, svc, modules)
+        found = _imports_of(ctx, svc, modules, excluding)
         if routes is not None:
             found += [
                 Evidence(r.file, r.line, f"serves {r.method} {r.url_path}")
@@ -306,7 +346,9 @@ def services_collect_metrics(ctx: Context) -> Outcome:
     client_golang ...) and the metrics route it serves.
     Fix: instrument the service and expose /metrics (or push to your metrics backend).
     """
-    return _library_criterion(ctx, METRICS_MODULES, NO_METRICS, "metrics library", _METRICS_PATH)
+    return _library_criterion(
+        ctx, METRICS_MODULES, NO_METRICS, "metrics library", _METRICS_PATH, METRICS_EXCLUDED
+    )
 
 
 @criterion("observability.distributed_tracing", consumes=(Fact.STACK,))
@@ -318,7 +360,9 @@ def services_are_traced(ctx: Context) -> Outcome:
     service's own code imports (OpenTelemetry, ddtrace, Jaeger, Zipkin, Sleuth ...).
     Fix: add OpenTelemetry with the framework's instrumentation and an exporter.
     """
-    return _library_criterion(ctx, TRACING_MODULES, NO_TRACING, "tracing SDK", None)
+    return _library_criterion(
+        ctx, TRACING_MODULES, NO_TRACING, "tracing SDK", None, TRACING_EXCLUDED
+    )
 
 
 @criterion("observability.health_checks", consumes=(Fact.ROUTES,))

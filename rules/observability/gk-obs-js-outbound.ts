@@ -39,3 +39,13 @@ async function charge(url, config, order) {
   axios.defaults.timeout = 3000;
   return api;
 }
+
+async function typed(url: string) {
+  // ruleid: gk-obs-js-outbound
+  const rate = await axios.get<{ rate: number }>(url, { timeout: 2000 });
+  // ruleid: gk-obs-js-outbound
+  const saved = await axios.post<Saved>(url, rate.data);
+  // ok: gk-obs-js-outbound
+  const parsed = JSON.parse<Rate>(url);
+  return [saved, parsed];
+}
