@@ -185,6 +185,8 @@ INVENTORY = frozenset(
         "gk-routes-js-nest-method",
         "gk-routes-js-plugin",
         "gk-routes-js-nest-module",
+        "gk-routes-js-factory",
+        "gk-routes-js-hand-check",
         "gk-routes-go-route",
         "gk-routes-go-group",
         "gk-routes-go-use",

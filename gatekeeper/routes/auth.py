@@ -41,7 +41,7 @@ _AUTH_NAME = re.compile(
 # lets anonymous callers through).
 _NOT_AUTH = re.compile(
     r"rate|limit|throttl|csrf|cors|token_?bucket|refresh_session|optional|maybe|anonymous"
-    r"|not_?auth|not_?logged|unauth|guest",
+    r"|not_?auth|not_?logged|unauth|guest|passport\.(?:initialize|session)\b",
     re.IGNORECASE,
 )
 _PUBLIC_PERMISSIONS = ("AllowAny",)
@@ -176,7 +176,8 @@ def _decide(
         bare = name.split(":", 1)[1] if name.startswith(("mixin:", "auth:")) else name
         if name.startswith(("throttle_classes:", "authentication_classes:")):
             continue  # authenticating without a permission check lets anonymous callers in
-        if is_auth_name(bare):
+        if bare.startswith("hand-checked ") or is_auth_name(bare):
+            # a check written at the top of the handler (routes/python.py, routes/node.py)
             return RouteAuth(route, Auth.REQUIRED, _with(where, f"checked by {bare}"))
     if route.framework == "drf" and defaults:
         names = [d.name for d in defaults]

@@ -5,11 +5,17 @@ the routes and middleware registered on them, and `use(prefix, router)` /
 (require/import of the repository's own files, `module.exports` and `export default`).
 Fastify specifics: @fastify/autoload's directory walk (each file a plugin under its folder's
 prefix), fastify-plugin's `fp(...)` (no prefix of its own; its hooks reach the parent scope) and
-`addHook` hooks as the routes' middleware.
+`addHook` hooks as the routes' middleware. Routers made by functions (`require('./x')()`,
+`routes(db)`, a local `makeRouter()`) stand for the router the function returns; a module whose
+exported function registers routes on the app or router it is given (`require('./x')(app)`)
+adds them to that object, in the order of the call. A handler whose first statements turn an
+unauthenticated caller away (`if (!req.session.userId) return res.redirect('/login')`) gets
+an `auth:hand-checked ...` dependency.
 """
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections import defaultdict
@@ -50,6 +56,8 @@ MODULE = "gk-routes-js-module"
 ERROR_HANDLER = "gk-routes-js-error-handler"
 CONST = "gk-routes-js-const"
 PLUGIN = "gk-routes-js-plugin"
+FACTORY = "gk-routes-js-factory"
+HAND_CHECK = "gk-routes-js-hand-check"
 MAX_DEPTH = 16
 MAX_ROUTES = 20_000
 
@@ -134,6 +142,39 @@ _LIMITER = re.compile(r"(?i)rate.?limit|limiter|throttl|slow.?down")
 _ERROR_NAME = re.compile(r"(?i)error|exception")
 # A router factory called in place: `use('/api', api({ db }))`.
 _FACTORY_CALL = re.compile(r"([A-Za-z_$][\w$]{0,100})\s{0,20}\([\s\S]{0,400}\)")
+# A router factory required and called in place: `require('./routes/app')()`, `require('./x')(db)`.
+_INLINE_FACTORY = re.compile(
+    r"require\(\s{0,20}(['\"])(?P<source>[^'\"\n]{1,300})\1\s{0,20}\)"
+    r"(?:\s{0,20}\.\s{0,20}(?P<member>[A-Za-z_$][\w$]{0,100}))?\s{0,20}\([\s\S]{0,400}\)"
+)
+# Names a module's own function goes by: `module.exports = function () {}`, `export default`.
+_EXPORT_NAMES = frozenset(
+    {"module.exports", "default", "exports.default", "module.exports.default"}
+)
+# What a hand check must test to be about the caller: the session, a token, the Authorization
+# header, the user an auth middleware set (`req.user`, `ctx.state.user`, `res.locals.user`) ...
+_AUTH_MATERIAL = re.compile(
+    r"(?i)authorization|bearer|token|jwt|\bsession\b|isAuthenticated|logged_?in|signed_?in"
+    r"|api_?key|currentUser|\b(?:req|request|ctx|ctx\.state|res\.locals|this)\.user\b"
+)
+# ... and not what the request carries in its body, query or path (a password-reset token).
+_REQUEST_DATA = re.compile(
+    r"(?i)\b(?:(?:req|request|ctx(?:\.request)?)\.)?(?:body|query|params)\b(?:\s{0,20}\.\s{0,20}"
+    r"[\w$]{1,100}|\[[^\]]{0,100}\]){0,8}"
+)
+# A hand check's branch that turns the caller away, and how it says so (in words the auth
+# matrix reads as a check: routes/auth.py).
+_REJECTS = (
+    (re.compile(r"redirect\s{0,20}\([^)]{0,200}login", re.IGNORECASE), "login redirect"),
+    (
+        re.compile(r"(?<![\w.])401(?!\w)|Unauthori[sz]ed|Unauthenticated"),
+        "401 authentication required",
+    ),
+    (re.compile(r"(?<![\w.])403(?!\w)|Forbidden"), "403 permission denied"),
+    (re.compile(r"\bthrow\b"), "throws"),
+)
+MAX_CHECK_TEXT = 80
+MAX_FILE_LINES = 50_000  # lines of one file searched for a handler's definition
 # A first argument meant as a path that is not a literal: a template, a CONSTANT, config.PREFIX.
 _PATH_LIKE = re.compile(
     r"['\"`]|[A-Z][A-Z0-9_]{0,60}$|[\w$.]{1,100}\.[A-Z][A-Z0-9_]{0,60}$|process\.env"
@@ -153,6 +194,7 @@ class _Event:
     handler: str = ""
     line: int = 0  # where the route is registered, when not where the match starts
     how: str = "use"  # how a mount is made: "use", "autoload"
+    checked: str = ""  # the handler's own check of the caller, as an `auth:` dependency
 
 
 @dataclass(slots=True)
@@ -166,6 +208,19 @@ class _Object:
     made: bool = False  # created here (express(), new Router(), Fastify()), not just named
 
 
+@dataclass(frozen=True, slots=True)
+class _Check:
+    """A handler's check of the caller written at its top: what, and where the `if` is."""
+
+    what: str  # `!req.session.userId: login redirect`
+    path: str
+    line: int
+
+    def dependency(self, route_file: str) -> str:
+        where = f"line {self.line}" if route_file == self.path else f"{self.path}:{self.line}"
+        return f"auth:hand-checked {self.what} ({where})"
+
+
 @dataclass(slots=True)
 class _File:
     decls: dict[str, InventoryMatch] = field(default_factory=dict)  # name -> creation
@@ -177,6 +232,13 @@ class _File:
     wrappers: set[str] = field(default_factory=set)  # what the exported plugin is wrapped in
     instances: set[str] = field(default_factory=set)  # the exported plugin's instance parameter
     auto_prefix: str | None = None  # the plugin's `autoPrefix`
+    factories: dict[str, str] = field(default_factory=dict)  # function -> the name it returns
+    param: str | None = None  # the first parameter of the function the module exports
+    checks: dict[str, _Check] = field(default_factory=dict)  # handler function -> its hand check
+    handler_imports: dict[str, tuple[str, str]] = field(
+        default_factory=dict
+    )  # local -> (source, name)
+    made_from: dict[str, str] = field(default_factory=dict)  # `x = new Local(...)`: x -> Local
 
 
 def resolve(
@@ -214,6 +276,11 @@ class _Resolver:
         # unless something registers them by hand.
         self.autoload_seen: set[str] = set()
         self.autoload_loaded: set[str] = set()
+        # The parameter a registering module's function receives (file, name), and the app or
+        # router it is called with, with the call; events on that parameter go to that object.
+        self.aliases: dict[Key, tuple[Key, InventoryMatch]] = {}
+        self.inline_checks: dict[tuple[str, int, int, int, int], _Check] = {}
+        self.sites: dict[tuple[Key, str], InventoryMatch | None] = {}  # see _registered_at
 
     # ------------------------------------------------------------------ facts per file
 
@@ -280,6 +347,189 @@ class _Resolver:
                 self.files[match.path].error_functions.add(name.rsplit(".", 1)[-1])
         for match in self.rules.get(PLUGIN, ()):
             self._read_plugin(match)
+        for match in self.rules.get(FACTORY, ()):
+            self._read_factory(match)
+        for match in self.rules.get(HAND_CHECK, ()):
+            self._read_hand_check(match)
+        for match in self.rules.get(FACTORY, ()):
+            self._read_registration(match)
+
+    def _read_factory(self, match: InventoryMatch) -> None:
+        """A function that returns a name (a router, when that name is one), and the first
+        parameter of the function the module exports."""
+        info = self.files[match.path]
+        fn, ret, param = match.get("FN"), match.get("RET"), match.get("PARAM")
+        if fn is not None and ret is not None:
+            name = re.sub(r"\s+", "", fn)
+            name = "default" if name in _EXPORT_NAMES else name
+            info.factories.setdefault(name, ret.strip())
+        if param is not None and dotted(param) is not None:
+            info.param = param.strip()
+
+    def _read_registration(self, match: InventoryMatch) -> None:
+        """`require('./routes')(app)` / `routes(app, db)`: the module's function registers its
+        routes on `app`, so its parameter is that object."""
+        source, arg = match.get("SOURCE"), match.get("ARG")
+        if source is None or arg is None:
+            return
+        target = self._module_file(match.path, source)
+        name = dotted(arg)
+        if target is None or name is None:
+            return
+        param = self.files[target].param
+        if param is None:
+            return
+        info = self.files[match.path]
+        if name in info.decls:
+            parent: Key | None = self._named(match.path, name)
+        elif name in info.imports:
+            parent = self._imported(match.path, name)
+        elif _APP_LIKE.fullmatch(name.rsplit(".", 1)[-1]):
+            parent = self._named(match.path, name)
+        else:
+            parent = None
+        child = (target, param)
+        if parent is not None and parent != child and child not in self.aliases:
+            self.aliases[child] = (parent, match)
+
+    def _alias(self, key: Key) -> Key | None:
+        """The object a registering module's parameter stands for, through nested
+        registrations; None when it is not one."""
+        found = None
+        for _ in range(MAX_DEPTH):
+            if key not in self.aliases:
+                break
+            key = self.aliases[key][0]
+            found = key
+        return found
+
+    def _read_hand_check(self, match: InventoryMatch) -> None:
+        """Handlers that check the caller by hand, by name or (inline on a route) by position,
+        and the imports that say which module a handler comes from."""
+        info = self.files[match.path]
+        source = match.get("SOURCE")
+        if source is not None:
+            self._read_handler_import(info, match, source)
+            return
+        name = match.get("NAME")
+        if name is not None:
+            bare = re.sub(r"\s+", "", name)
+            bare = "default" if bare in _EXPORT_NAMES else bare.rsplit(".", 1)[-1]
+            start = match.line
+            if bare != "default":
+                # Two functions of that name in the file (`del` in two objects): which one a
+                # route runs is not known here, so neither counts.
+                found = self._definitions(match.path, bare)
+                if found is not None and len(found) != 1:
+                    return
+                start = found[0] if found else match.line
+            checked = self._hand_check(match, start)
+            if checked is not None:
+                info.checks.setdefault(bare, checked)
+        elif match.get("VERB") is not None:
+            checked = self._hand_check(match, match.line)
+            where = (match.path, match.line, match.column, match.end_line, match.end_column)
+            if checked is not None:
+                self.inline_checks.setdefault(where, checked)
+
+    def _definitions(self, path: str, name: str) -> list[int] | None:
+        """The lines that define a function or method called `name` in the file (None when the
+        file cannot be read)."""
+        lines = self.lines_of(path)
+        if lines is None or not re.fullmatch(r"[A-Za-z_$][\w$]{0,100}", name):
+            return None
+        n = re.escape(name)
+        pattern = re.compile(
+            rf"\bfunction\s{{0,20}}\*?\s{{0,20}}{n}\s{{0,20}}\("
+            rf"|(?:^|[\s,{{;])(?:async\s{{1,20}}|static\s{{1,20}}|public\s{{1,20}}|private\s{{1,20}})*"
+            rf"{n}\s{{0,20}}\([^()]{{0,300}}\)\s{{0,20}}(?::[^={{;]{{0,200}})?\{{"
+            rf"|(?:^|[\s,{{])['\"]?{n}['\"]?\s{{0,20}}:\s{{0,20}}(?:async\s{{1,20}})?"
+            rf"(?:function\b|\([^()]{{0,300}}\)\s{{0,20}}(?::[^=]{{0,200}})?=>|[\w$]{{1,100}}\s{{0,20}}=>)"
+            rf"|(?:\.|\b(?:const|let|var)\s{{1,20}}|^\s{{0,200}}){n}\s{{0,20}}=\s{{0,20}}(?:async\s{{1,20}})?"
+            rf"(?:function\b|\(|[\w$]{{1,100}}\s{{0,20}}=>)"
+        )
+        return [
+            i + 1 for i, text in enumerate(lines[:MAX_FILE_LINES]) if pattern.search(text[:2000])
+        ]
+
+    def _read_handler_import(self, info: _File, match: InventoryMatch, source: str) -> None:
+        local, imported, made = match.get("LOCAL"), match.get("IMPORTED"), match.get("INST")
+        if made is not None and local is not None:
+            info.made_from.setdefault(made.strip(), local.strip())
+            return
+        if local is not None and local.strip().startswith("{"):
+            # `const { list, show: display } = require('./ctrl')`
+            for part in split_args(local.strip()[1:-1]):
+                name, _, alias = part.partition(":")
+                if dotted(name) and (not alias or dotted(alias)):
+                    key = (alias or name).strip()
+                    info.handler_imports.setdefault(key, (source, name.strip()))
+        elif local is not None and dotted(local) is not None:
+            info.handler_imports.setdefault(local.strip(), (source, imported or "default"))
+        elif imported is not None:
+            info.handler_imports.setdefault(imported.strip(), (source, imported.strip()))
+
+    def _hand_check(self, match: InventoryMatch, start: int) -> _Check | None:
+        """`if (!req.session.userId) return res.redirect('/login')` as what is checked and how
+        the caller is turned away (`!req.session.userId: login redirect`) at the if's line, or
+        None when the branch does not turn the caller away. `start` is the function's line."""
+        cond, then = match.get("COND"), match.get("THEN")
+        if cond is None or then is None:
+            return None
+        if not _AUTH_MATERIAL.search(_REQUEST_DATA.sub(" ", cond[:400])):
+            return None
+        kind = next((word for pattern, word in _REJECTS if pattern.search(then)), None)
+        if kind is None:
+            return None
+        text = " ".join(cond.split())[:MAX_CHECK_TEXT]
+        head = re.sub(r"\s+", "", cond.strip().splitlines()[0] if cond.strip() else "")[:20]
+        line = start
+        lines = self.lines_of(match.path)
+        if lines is not None and head:
+            for number in range(start, min(match.end_line, start + 40, len(lines)) + 1):
+                squeezed = re.sub(r"\s+", "", lines[number - 1][:2000])
+                if "if(" in squeezed and head in squeezed:
+                    line = number
+                    break
+        return _Check(f"{text}: {kind}", match.path, line)
+
+    def _handler_check(self, match: InventoryMatch, last: str) -> str:
+        """The hand check of a route's handler: an inline function checked at its top, or a
+        named one (`show`, `ctrl.show`, `sessionHandler.show` made by `new SessionHandler()`)
+        whose module defines it with a check; "" when there is none or it is not found."""
+        found = self._find_check(match, last)
+        return found.dependency(match.path) if found is not None else ""
+
+    def _find_check(self, match: InventoryMatch, last: str) -> _Check | None:
+        where = (match.path, match.line, match.column, match.end_line, match.end_column)
+        if is_function(last):
+            return self.inline_checks.get(where)
+        name = handler_name(last)
+        if dotted(name) is None:
+            return None
+        owner, _, attr = name.rpartition(".")
+        info = self.files[match.path]
+        if not owner:
+            if name in info.handler_imports:
+                source, imported = info.handler_imports[name]
+                return self._check_in(match.path, source, imported)
+            return info.checks.get(name)
+        root = owner.split(".", 1)[0]
+        root = info.made_from.get(root, root)
+        if root in info.handler_imports:
+            source, _imported = info.handler_imports[root]
+            return self._check_in(match.path, source, attr)
+        return info.checks.get(attr) if "." not in owner else None
+
+    def _check_in(self, importer: str, source: str, name: str) -> _Check | None:
+        target = self._module_file(importer, source)
+        if target is None:
+            return None
+        info = self.files[target]
+        if name == "default":
+            exported = info.default_export
+            return info.checks.get(exported or "default", info.checks.get("default"))
+        return info.checks.get(name)
 
     def _read_plugin(self, match: InventoryMatch) -> None:
         """Imports of autoload and fastify-plugin, and the shape of the plugin a module exports."""
@@ -350,6 +600,7 @@ class _Resolver:
             event = _Event(
                 match, _VERBS[method], paths, tuple(args[:-1]), handler_name(args[-1]), line
             )
+            event.checked = self._handler_check(match, args[-1])
             self._object(key).events.append(event)
             return
         chained = _FASTIFY_CHAIN.match(receiver)
@@ -396,6 +647,7 @@ class _Resolver:
                 middle.extend(_hooks_of(found))
                 last = found.get("handler", last)
         event = _Event(match, _VERBS[method], paths, tuple(middle), handler_name(last))
+        event.checked = self._handler_check(match, last)
         self._object(key).events.append(event)
 
     def _fastify(self, match: InventoryMatch, key: Key, method: str, args: list[str]) -> None:
@@ -528,6 +780,9 @@ class _Resolver:
             return None
         name = name.removeprefix("this.")
         info = self.files[match.path]
+        aliased = self._alias((match.path, name))
+        if aliased is not None:  # the app or router a registering module was called with
+            return aliased
         if name in info.decls or (name in _DEFAULT_NAMES and "default" in info.decls):
             return self._named(match.path, name)
         if name in info.imports:
@@ -634,6 +889,12 @@ class _Resolver:
         info = self.files[target]
         if name != "default" and name in info.decls:
             return (target, name)
+        wanted = (info.default_export or "default") if name == "default" else name
+        made = info.factories.get(wanted)
+        if made is None and name == "default":
+            made = info.factories.get("default")
+        if made is not None and made in info.decls:
+            return (target, made)  # the module's function returns that router
         if name in info.imports:  # re-exported
             return self._imported(target, name, depth + 1)
         exported = info.default_export
@@ -662,7 +923,7 @@ class _Resolver:
         koa = _KOA_MOUNT.fullmatch(text)
         if koa:
             text = koa.group(1).strip()
-        inline = _INLINE_REQUIRE.fullmatch(text)
+        inline = _INLINE_REQUIRE.fullmatch(text) or _INLINE_FACTORY.fullmatch(text)
         if inline:
             key = self._export_of(
                 path, inline.group("source"), inline.group("member") or "default", plugin=plugin
@@ -677,7 +938,10 @@ class _Resolver:
             if name is None:
                 return None
             info = self.files[path]
-            if name in info.decls:
+            made = info.factories.get(name) if factory else None
+            if made is not None and made in info.decls:
+                key = self._named(path, made)  # a function of this file that returns a router
+            elif name in info.decls:
                 key = self._named(path, name)
             elif name in info.imports:
                 key = self._imported(path, name, plugin=plugin)
@@ -705,15 +969,7 @@ class _Resolver:
 
     def _walk_all(self) -> None:
         for obj in self.objects.values():
-            obj.events.sort(
-                key=lambda e: (
-                    e.match.path,
-                    e.match.line,
-                    e.match.column,
-                    e.match.end_line,
-                    e.match.end_column,
-                )
-            )
+            obj.events.sort(key=functools.partial(self._order, obj.key))
             for event in obj.events:
                 if event.method != "use":
                     continue
@@ -731,6 +987,33 @@ class _Resolver:
         )
         for key in roots:
             self._walk(key, "", (), (), frozenset({key}), root=True)
+
+    def _order(self, key: Key, event: _Event) -> tuple[str, int, int, int, int, int, str, int, int]:
+        """Where an event comes in its object's sequence: a registering module's events at the
+        call that registers them (on this object), others where they are written."""
+        match = event.match
+        own = (match.path, match.line, match.column)
+        call = None
+        if match.path != key[0] and self.aliases:
+            if (key, match.path) not in self.sites:
+                self.sites[key, match.path] = self._registered_at(key, match.path)
+            call = self.sites[key, match.path]
+        if call is not None:
+            return (call.path, call.line, call.column, call.end_line, call.end_column, 1, *own)
+        return (*own, match.end_line, match.end_column, 0, "", 0, 0)
+
+    def _registered_at(self, key: Key, path: str) -> InventoryMatch | None:
+        """The call on `key` through which the registering module `path` adds its events."""
+        for child, (parent, call) in self.aliases.items():
+            if child[0] != path:
+                continue
+            for _ in range(MAX_DEPTH):  # nested registrations: the call made on `key` itself
+                if parent == key:
+                    return call
+                if parent not in self.aliases:
+                    break
+                parent, call = self.aliases[parent]
+        return None
 
     def _walk(
         self,
@@ -864,7 +1147,7 @@ class _Resolver:
         framework: str = FRAMEWORK,
     ) -> None:
         match = event.match
-        own = tuple(callee(arg) for arg in event.args)
+        own = tuple(callee(arg) for arg in event.args) + ((event.checked,) if event.checked else ())
         for value in event.paths:
             full = join_paths(prefix, value) if prefix else value or "/"
             url = normalize_path(full, "colon")
