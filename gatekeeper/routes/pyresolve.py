@@ -288,6 +288,9 @@ class _Resolver:
         self.class_infos: dict[_Sym, _ClassInfo] = {}
         self.resolved: dict[tuple[str, str, str], _Found] = {}
         self.chain_cache: dict[_Sym, list[tuple[_Edge, ...]]] = {}
+        # Names found, whatever hop budget found them: resolution is deterministic, so a name
+        # found once is found again; misses are not kept (a smaller budget may have caused them).
+        self.found_names: dict[tuple[str, str, str], _Sym] = {}
         self.registers: dict[_Sym, list[tuple[str, PyRegister]]] = defaultdict(list)
         # Routes and hooks in tests are the tests' own apps, not the service's surface; their
         # declarations still resolve names for the other files.
@@ -316,6 +319,7 @@ class _Resolver:
                 added = True
         if added:
             self.resolved.clear()  # names resolved before the routers were known
+            self.found_names.clear()
 
     def problem(self, file: str, line: int, message: str) -> None:
         self.problems.add((file, line, message))
@@ -416,6 +420,16 @@ class _Resolver:
         return _Miss("")
 
     def lookup(self, file: str, scope: str, name: str, hops: int) -> _Found:
+        key = (file, scope, name)
+        known = self.found_names.get(key)
+        if known is not None:
+            return known
+        found = self._lookup(file, scope, name, hops)
+        if isinstance(found, _Sym):
+            self.found_names[key] = found
+        return found
+
+    def _lookup(self, file: str, scope: str, name: str, hops: int) -> _Found:
         table = self.tables.get(file)
         if table is None or hops > MAX_HOPS:
             return _Miss("")
