@@ -8,12 +8,13 @@ for JavaScript/TypeScript, Go and Java, from semgrep's inventory rules.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
 from gatekeeper.errors import GatekeeperError
 from gatekeeper.extract import sgobservability
-from gatekeeper.extract.imports import FileImports
+from gatekeeper.extract.imports import FileImports, ImportFact
 from gatekeeper.extract.logging_calls import LoggingFacts, LogSighting
 from gatekeeper.extract.sgobservability import EngineObservability
 from gatekeeper.model import Confidence, Evidence, Finding, Location, Severity, Status
@@ -280,26 +281,46 @@ def _manifest(svc: ServiceApi) -> str:
 def _imports_of(
     ctx: Context, svc: ServiceApi, modules: Sequence[str], excluding: Sequence[str] = ()
 ) -> list[Evidence]:
-    """Non-test files of the service that import one of `modules` (and no name containing one
-    of `excluding`), with the line."""
+    """Non-test files of the service that import one of `modules` (the module itself, or one
+    under it after `.`, `/` or `-`) and no name containing one of `excluding`, with the line."""
+    wanted = _module_pattern(tuple(modules))
     found: list[Evidence] = []
-    for path, facts in sorted(ctx.file_facts.items()):
-        if is_test_path(path) or inventory.service_for(path, ctx.services) is not svc.service:
-            continue
-        for fact in facts.values():
-            if not isinstance(fact, FileImports):
+    for path, imports in _service_imports(ctx, svc):
+        for imp in imports:
+            name = imp.module
+            if not wanted.match(name):
                 continue
-            for imp in fact.imports:
-                name = imp.module
-                if excluding and any(word in name.lower() for word in excluding):
-                    continue
-                if any(
-                    name == m or name.startswith((m + ".", m + "/")) or name.startswith(m + "-")
-                    for m in modules
-                ):
-                    found.append(Evidence(path, imp.line, f"imports {name}"))
-                    break
+            if excluding and any(word in name.lower() for word in excluding):
+                continue
+            found.append(Evidence(path, imp.line, f"imports {name}"))
+            break
     return found
+
+
+@functools.lru_cache(maxsize=64)
+def _module_pattern(modules: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(m) for m in sorted(modules, key=len, reverse=True))
+    return re.compile(rf"(?:{alternatives})(?:$|[./-])")
+
+
+def _service_imports(ctx: Context, svc: ServiceApi) -> list[tuple[str, tuple[ImportFact, ...]]]:
+    """The imports of each non-test file of the service, in path order; built once per audit
+    and service (every library criterion of phases 4 and 6 asks)."""
+
+    def build() -> dict[str, list[tuple[str, tuple[ImportFact, ...]]]]:
+        by_root: dict[str, list[tuple[str, tuple[ImportFact, ...]]]] = {}
+        for path, facts in sorted(ctx.file_facts.items()):
+            if is_test_path(path):
+                continue
+            owner = inventory.service_for(path, ctx.services)
+            if owner is None:
+                continue
+            for fact in facts.values():
+                if isinstance(fact, FileImports) and fact.imports:
+                    by_root.setdefault(owner.root, []).append((path, fact.imports))
+        return by_root
+
+    return ctx.cached("service_imports", build).get(svc.service.root, [])
 
 
 def _library_criterion(
