@@ -9,6 +9,7 @@ the DynamoDB access patterns (queries on a named index, scans) are gathered in t
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -329,9 +330,8 @@ def collect(
     for fact in code.imports:
         root = owner(fact.path)
         for item in fact.imports:
-            for prefix, name in _UNSUPPORTED_IMPORTS:
-                if _module_matches(item.module, prefix):
-                    signals.setdefault(root, set()).add(name)
+            for name in _matching(item.module, _UNSUPPORTED_IMPORTS):
+                signals.setdefault(root, set()).add(name)
     read = {
         schema.path
         for schema in code.schemas
@@ -942,6 +942,28 @@ def _service_database(service: Service, dialect: str, signals: set[str]) -> Serv
     )
 
 
+def _matching(module: str, table: Sequence[tuple[str, str]]) -> list[str]:
+    """The names of `table`'s (prefix, name) rows whose prefix `module` is under (as
+    _module_matches says), in the table's order; a lookup per prefix of the module."""
+    rows = _prefix_rows(tuple(table))
+    heads = [module]
+    for position, char in enumerate(module):
+        if char in "./":
+            heads.append(module[:position])
+            if char == "/":
+                heads.append(module[: position + 1])
+    found = sorted({row for head in heads for row in rows.get(head, ())})
+    return [table[row][1] for row in found]
+
+
+@functools.lru_cache(maxsize=16)
+def _prefix_rows(table: tuple[tuple[str, str], ...]) -> dict[str, tuple[int, ...]]:
+    rows: dict[str, list[int]] = {}
+    for position, (prefix, _) in enumerate(table):
+        rows.setdefault(prefix, []).append(position)
+    return {prefix: tuple(found) for prefix, found in rows.items()}
+
+
 def _module_matches(module: str, prefix: str) -> bool:
     if prefix.endswith("/"):
         return module.startswith(prefix)
@@ -952,10 +974,7 @@ def _validation(imports: Sequence[FileImports]) -> Iterable[Located]:
     for fact in imports:
         serializers = fact.path.rpartition("/")[2] == "serializers.py"
         for item in fact.imports:
-            name = next(
-                (n for prefix, n in VALIDATION_IMPORTS if _module_matches(item.module, prefix)),
-                None,
-            )
+            name = next(iter(_matching(item.module, VALIDATION_IMPORTS)), None)
             if name is None and serializers and _module_matches(item.module, "rest_framework"):
                 name = "DRF serializers"
             if name is not None:
