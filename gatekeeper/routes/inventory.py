@@ -14,7 +14,7 @@ from gatekeeper.engines.semgrep import MAX_INVENTORY_MATCHES, EngineFacts
 from gatekeeper.errors import GatekeeperError
 from gatekeeper.model import Evidence, Service
 from gatekeeper.repo import RepoIndex
-from gatekeeper.routes import golang, java, nestjs, node
+from gatekeeper.routes import golang, java, nestjs, node, objectlookups
 from gatekeeper.routes import python as pyroutes
 from gatekeeper.routes.model import (
     SPEC_PUBLIC,
@@ -228,7 +228,11 @@ def _engine_routes(
         (nestjs.FRAMEWORK,),
     )
     return EngineRoutes(
-        tuple(r for part in parts for r in part.routes if wanted(r.file, r.framework)),
+        objectlookups.attach(
+            tuple(r for part in parts for r in part.routes if wanted(r.file, r.framework)),
+            facts.matches,
+            lambda path: service_for(path, services),
+        ),
         tuple(h for part in parts for h in part.hooks if wanted(h.file, h.framework)),
         tuple(
             p
