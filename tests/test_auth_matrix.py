@@ -212,3 +212,34 @@ def test_a_check_written_at_the_top_of_a_handler_counts() -> None:
 )
 def test_entry_point_handlers(handler: str, entry: bool) -> None:
     assert bool(_ENTRY_HANDLER.search(handler)) is entry
+
+
+def test_probe_routes_are_public_by_nature(tmp_path: Path) -> None:
+    """Health probes and robots.txt served for any method are called without credentials by
+    load balancers and crawlers: no GK311; a data route next to them still is one."""
+    (tmp_path / "requirements.txt").write_text("flask==3.0.3\n")
+    (tmp_path / "app.py").write_text(
+        "from flask import Flask\n"
+        "\n"
+        "app = Flask(__name__)\n"
+        "\n"
+        "\n"
+        "@app.route('/_healthz', methods=['GET', 'POST'])\n"
+        "def healthz():\n"
+        "    return 'ok'\n"
+        "\n"
+        "\n"
+        "@app.route('/robots.txt', methods=['GET', 'POST'])\n"
+        "def robots():\n"
+        "    return ''\n"
+        "\n"
+        "\n"
+        "@app.post('/cart')\n"
+        "def cart():\n"
+        "    return {}\n"
+    )
+    report = api.audit(tmp_path, api.Options(phases=("api_design", "security"), engines=False))
+    gk311 = sorted(
+        (f.location.path, f.location.line) for f in report.report.findings if f.rule_id == "GK311"
+    )
+    assert gk311 == [("app.py", 16)]

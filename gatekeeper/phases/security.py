@@ -178,6 +178,13 @@ _ENTRY_POINTS = re.compile(
     r"callback|oauth|auth|(?:forgot|reset|recover)[-_]?(?:pw|pass|password))(?:/|$|\{|-)",
     re.IGNORECASE,
 )
+# Routes load balancers, crawlers and monitors call without credentials: health and readiness
+# probes, robots.txt, favicon, metrics scrapes.
+_PROBES = re.compile(
+    r"^/(?:_?health(?:z|check)?|_?livez|_?readyz|ready|ping|status|robots\.txt|favicon\.ico|"
+    r"metrics)$",
+    re.IGNORECASE,
+)
 # The handler's own name (its last dotted part), snake_case or camelCase: `register_user`,
 # `UsersRegistration`, `loginHandler`, `forgotPassword`.
 _ENTRY_HANDLER = re.compile(
@@ -378,8 +385,12 @@ def every_route_that_changes_data_checks_the_caller(ctx: Context) -> Outcome:
                     evidence.append(Evidence(seen.path, seen.line, what))
                 continue
             name = f"{route.method} {route.url_path} ({route.handler})"
-            if _ENTRY_POINTS.search(route.url_path) or _ENTRY_HANDLER.search(route.handler):
-                continue  # login, registration, token and recovery routes are public by nature
+            if (
+                _ENTRY_POINTS.search(route.url_path)
+                or _ENTRY_HANDLER.search(route.handler)
+                or _PROBES.search(route.url_path)
+            ):
+                continue  # login, registration, token, recovery and probe routes are public
             if _SENSITIVE.search(route.url_path):
                 findings.append(
                     _development_only(
