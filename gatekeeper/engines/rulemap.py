@@ -213,6 +213,8 @@ INVENTORY = frozenset(
         "gk-obs-java-outbound",
         "gk-obs-java-log",
         "gk-obs-java-swallowed",
+        "gk-obs-js-dbclient",
+        "gk-obs-go-dbclient",
     }
 )
 

@@ -13,6 +13,8 @@ import re
 import networkx as nx
 
 from gatekeeper import docsections
+from gatekeeper.errors import GatekeeperError
+from gatekeeper.extract import sgdbclients
 from gatekeeper.extract.dbclients import DbClient, DbClients
 from gatekeeper.extract.imports import FileImports
 from gatekeeper.extract.outbound import OutboundCall, OutboundCalls
@@ -154,9 +156,11 @@ DB_CLIENT_WITHOUT_TIMEOUT = Rule(
     Confidence.MEDIUM,
     "A database or cache client is created without a connect timeout, and its library waits "
     "without limit by default (libpq for psycopg, psycopg2 and SQLAlchemy on PostgreSQL, "
-    "mysqlclient, redis-py): when the server is unreachable, every worker that connects hangs.",
+    "mysqlclient, redis-py, node-postgres, Go's lib/pq and pgx): when the server is "
+    "unreachable, every worker that connects hangs.",
     "Pass a connect timeout: connect_timeout in the DSN, URL, connect_args or Django's "
-    "DATABASES OPTIONS; socket_connect_timeout and socket_timeout for redis-py.",
+    "DATABASES OPTIONS; socket_connect_timeout and socket_timeout for redis-py; "
+    "connectionTimeoutMillis for node-postgres.",
 )
 RULES = (
     NO_SCALING_STRATEGY,
@@ -449,10 +453,11 @@ def outbound_calls_are_bounded(ctx: Context) -> Outcome:
     options are a variable is not reported. A service that calls out needs a breaker or
     retry-with-backoff library (pybreaker, tenacity, resilience4j, failsafe, opossum,
     cockatiel, axios-retry, gobreaker, hystrix-go, backoff, retry-go, go-retryablehttp ...).
-    Database and cache clients count too: one created in Python without a connect timeout
-    where its library waits without limit (psycopg/psycopg2 and SQLAlchemy engines on
-    PostgreSQL, mysqlclient, redis-py, Django DATABASES on PostgreSQL or MySQL) is a finding;
-    a URL read from the environment is not judged.
+    Database and cache clients count too: one created without a connect timeout where its
+    library waits without limit is a finding — psycopg/psycopg2 and SQLAlchemy engines on
+    PostgreSQL, mysqlclient, redis-py and Django DATABASES (Python), node-postgres Pool/Client
+    without connectionTimeoutMillis (JavaScript/TypeScript), database/sql, sqlx and pgx on a
+    PostgreSQL DSN without connect_timeout (Go); a URL read from the environment is not judged.
     JavaScript, Go and Java are read by semgrep: when it did not run or failed, the criterion
     is error for those services.
     Fix: give every call a timeout and wrap the calls in a breaker and retries with backoff.
@@ -719,13 +724,36 @@ def _absolute(module: str, package: list[str]) -> str:
 
 
 def _db_clients(ctx: Context, svc: ServiceApi) -> list[tuple[str, DbClient]]:
+    """The service's database clients: Python's, then semgrep's (JavaScript/TypeScript, Go)."""
     found: list[tuple[str, DbClient]] = []
+    imports: dict[str, frozenset[str]] = {}
     for path, facts in sorted(ctx.file_facts.items()):
+        for fact in facts.values():
+            if isinstance(fact, FileImports):
+                imports[path] = frozenset(i.module for i in fact.imports)
         if is_test_path(path) or inventory.service_for(path, ctx.services) is not svc.service:
             continue
         for fact in facts.values():
             if isinstance(fact, DbClients):
                 found.extend((path, client) for client in fact.clients)
+
+    def text_of(path: str) -> str | None:
+        try:
+            return ctx.index.read_text(path).text if ctx.index.get(path) else None
+        except (GatekeeperError, OSError, ValueError):
+            return None
+
+    engine = ctx.cached(
+        "engine_dbclients",
+        lambda: sgdbclients.resolve(
+            ctx.engine_facts.matches, lambda p: imports.get(p, frozenset()), text_of
+        ),
+    )
+    found.extend(
+        (path, client)
+        for path, client in engine
+        if inventory.service_for(path, ctx.services) is svc.service
+    )
     return found[:_MAX_PER_RULE]
 
 
