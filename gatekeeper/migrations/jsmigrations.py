@@ -46,6 +46,9 @@ from gatekeeper.migrations.ormmodels import (
     snake,
 )
 from gatekeeper.migrations.textscan import Kind, Node, Reader, Token, tokenize, unbalanced
+from gatekeeper.migrations.textscan import node_flag as _flag
+from gatekeeper.migrations.textscan import node_text as _text
+from gatekeeper.migrations.textscan import render_node as _render
 
 MIGRATION_DIRS = frozenset({"migrations", "migration", "migrate"})
 MAX_BYTES = 1024 * 1024  # a migration or entity file larger than this is not read
@@ -186,25 +189,6 @@ class _File:
         if token is None:
             return None
         return f"line {token.line}: `{token.text}` is never closed; the file does not parse"
-
-
-def _text(node: Node | None) -> str | None:
-    return node.string() if node is not None else None
-
-
-def _flag(node: Node | None, key: str) -> bool:
-    value = node.get(key) if node is not None and node.kind is Kind.OBJ else None
-    return value is not None and value.boolean() is True
-
-
-def _render(node: Node | None) -> str:
-    if node is None:
-        return ""
-    if node.kind is Kind.STR:
-        return repr(node.text)[:120]
-    if node.kind is Kind.CALL:
-        return f"{node.text}()"[:120]
-    return (node.text or node.kind.value)[:120]
 
 
 def _names(node: Node | None) -> tuple[str, ...]:

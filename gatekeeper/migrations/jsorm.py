@@ -55,6 +55,9 @@ from gatekeeper.migrations.textscan import (
     tokenize,
     unbalanced,
 )
+from gatekeeper.migrations.textscan import node_flag as _flag
+from gatekeeper.migrations.textscan import node_text as _text
+from gatekeeper.migrations.textscan import render_node as _render
 
 MAX_MENTIONS = 50
 _MIGRATION_DIRS = frozenset({"migrations", "migration", "migrate"})
@@ -804,25 +807,6 @@ def _class_ranges(tokens: list[Token], partner: list[int]) -> list[tuple[int, in
             if len(ranges) >= 500:
                 break
     return ranges
-
-
-def _text(node: Node | None) -> str | None:
-    return node.string() if node is not None else None
-
-
-def _flag(node: Node | None, key: str) -> bool:
-    value = node.get(key) if node is not None and node.kind is Kind.OBJ else None
-    return value is not None and value.boolean() is True
-
-
-def _render(node: Node | None) -> str:
-    if node is None:
-        return ""
-    if node.kind is Kind.STR:
-        return repr(node.text)[:120]
-    if node.kind is Kind.CALL:
-        return f"{node.text}()"[:120]
-    return (node.text or node.kind.value)[:120]
 
 
 def _sequelize_type(node: Node | None) -> str:

@@ -498,3 +498,29 @@ def _opener(partner: Sequence[int], close: int, stop: int) -> int | None:
         if partner[j] == close:
             return j
     return None
+
+
+# ---------------------------------------------------------------------------- node helpers
+# Shared by the JavaScript readers (jsorm, jsmigrations).
+
+
+def node_text(node: Node | None) -> str | None:
+    """A string node's value; None for anything else or nothing."""
+    return node.string() if node is not None else None
+
+
+def node_flag(node: Node | None, key: str) -> bool:
+    """Whether an object node has `key: true`."""
+    value = node.get(key) if node is not None and node.kind is Kind.OBJ else None
+    return value is not None and value.boolean() is True
+
+
+def render_node(node: Node | None) -> str:
+    """Short text for a default or type: a quoted string, `call()`, or the node's text."""
+    if node is None:
+        return ""
+    if node.kind is Kind.STR:
+        return repr(node.text)[:120]
+    if node.kind is Kind.CALL:
+        return f"{node.text}()"[:120]
+    return (node.text or node.kind.value)[:120]
