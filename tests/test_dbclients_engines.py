@@ -224,3 +224,45 @@ def test_go_only_literal_postgres_dsns_are_judged() -> None:
         ("a.go", DbClient(2, "sql.Open", True, detail)),
         ("b.go", DbClient(1, "pgxpool.New", False, detail)),
     )
+
+
+@pytest.mark.engines
+def test_express_session_without_a_store_is_process_state(tmp_path: Path) -> None:
+    """express-session without `store` keeps sessions in its MemoryStore, in one process:
+    GK403; with a store, or a `session()` that is not express-session, nothing."""
+    root = tmp_path / "repo"
+    (root / "src").mkdir(parents=True)
+    (root / "package.json").write_text(
+        '{"name": "shop", "dependencies": {"express": "4.19.2", '
+        '"express-session": "1.18.0", "connect-redis": "7.1.1"}}\n'
+    )
+    app = root / "src" / "app.js"
+    app.write_text(
+        "const express = require('express');\n"
+        "const session = require('express-session');\n"
+        "\n"
+        "const app = express();\n"
+        "app.use(session({ secret: process.env.SESSION_SECRET, resave: false }));\n"
+        "app.get('/healthz', (req, res) => res.send('ok'));\n"
+        "module.exports = app;\n"
+    )
+    report = api.audit(root, api.Options(phases=("scalability",))).report
+    gk403 = [
+        (f.location.path, f.location.line, f.message)
+        for f in report.findings
+        if f.rule_id == "GK403"
+    ]
+    assert gk403 == [
+        (
+            "src/app.js",
+            5,
+            "express-session keeps sessions in its in-process MemoryStore (no store option)",
+        )
+    ]
+    app.write_text(
+        app.read_text().replace(
+            "session({ secret", "session({ store: new RedisStore({ client }), secret"
+        )
+    )
+    report = api.audit(root, api.Options(phases=("scalability",))).report
+    assert not [f for f in report.findings if f.rule_id == "GK403"]

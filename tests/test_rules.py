@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from gatekeeper.engines import proc, rulemap, semgrep
-from gatekeeper.extract import sgdbclients, sgobservability
+from gatekeeper.extract import sgdbclients, sgobservability, sgstate
 from gatekeeper.routes import golang, java, nestjs, node, objectlookups
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
@@ -81,7 +81,16 @@ def test_inventory_rule_binds_what_its_message_lists(path: Path) -> None:
 def test_every_inventory_rule_is_read_by_a_resolver() -> None:
     read = {
         value
-        for module in (node, golang, java, nestjs, sgobservability, objectlookups, sgdbclients)
+        for module in (
+            node,
+            golang,
+            java,
+            nestjs,
+            sgobservability,
+            objectlookups,
+            sgdbclients,
+            sgstate,
+        )
         for name, value in vars(module).items()
         if name.isupper() and isinstance(value, str) and value.startswith(("gk-routes-", "gk-obs-"))
     }

@@ -214,6 +214,7 @@ INVENTORY = frozenset(
         "gk-obs-java-log",
         "gk-obs-java-swallowed",
         "gk-obs-js-dbclient",
+        "gk-obs-js-session",
         "gk-obs-go-dbclient",
     }
 )

@@ -14,11 +14,11 @@ import networkx as nx
 
 from gatekeeper import docsections
 from gatekeeper.errors import GatekeeperError
-from gatekeeper.extract import sgdbclients
+from gatekeeper.extract import sgdbclients, sgstate
 from gatekeeper.extract.dbclients import DbClient, DbClients
 from gatekeeper.extract.imports import FileImports
 from gatekeeper.extract.outbound import OutboundCall, OutboundCalls
-from gatekeeper.extract.statefulness import StateFacts
+from gatekeeper.extract.statefulness import StateFacts, StateSighting
 from gatekeeper.model import Confidence, Evidence, Finding, Location, Severity, Status
 from gatekeeper.phases import boundaries
 from gatekeeper.phases.base import (
@@ -113,8 +113,9 @@ SESSIONS_ON_LOCAL_DISK = Rule(
     "scalability.scaling_strategy_documented",
     Severity.MEDIUM,
     Confidence.HIGH,
-    "Sessions are kept in files on the server's own disk: behind a load balancer a user's "
-    "next request reaches a replica that does not know them.",
+    "Sessions are kept in files on the server's own disk or in the process's memory "
+    "(express-session's default MemoryStore): behind a load balancer a user's next request "
+    "reaches a replica that does not know them.",
     "Store sessions in the database, a shared cache, or signed cookies.",
 )
 UPLOADS_ON_LOCAL_DISK = Rule(
@@ -286,7 +287,8 @@ def scaling_strategy_is_documented(ctx: Context) -> Outcome:
     serverless concurrency, cloud autoscaling).
     Scaling out needs stateless replicas, so state a Python service keeps in its own process
     is a finding: a request handler that changes a module-level container or counter, sessions
-    in files on the local disk (Flask-Session filesystem, Django's file backend), and, when the
+    in files on the local disk (Flask-Session filesystem, Django's file backend) or in memory
+    (express-session without a store), and, when the
     deployment runs several replicas, uploads written to the local disk.
     Fix: add a Scaling section to the architecture docs and configure the replicas; keep
     shared state, sessions and uploads out of the process.
@@ -332,6 +334,9 @@ def _state_findings(ctx: Context, svc: ServiceApi, *, replicated: bool) -> list[
         tuple(route.handler.rsplit(".", 1)) for route in svc.routes if "." in route.handler
     }
     findings: list[Finding] = []
+    for path, sighting in _engine_state(ctx):
+        if inventory.service_for(path, ctx.services) is svc.service:
+            findings.append(_finding(SESSIONS_ON_LOCAL_DISK, path, sighting.line, sighting.detail))
     for path, facts in sorted(ctx.file_facts.items()):
         if is_test_path(path) or inventory.service_for(path, ctx.services) is not svc.service:
             continue
@@ -721,6 +726,18 @@ def _absolute(module: str, package: list[str]) -> str:
     base = package[: len(package) - (level - 1)] if level - 1 <= len(package) else []
     rest = module[level:]
     return ".".join([*base, rest] if rest else base)
+
+
+def _engine_state(ctx: Context) -> tuple[tuple[str, StateSighting], ...]:
+    """Process-local state semgrep found (express-session without a store), once per audit."""
+
+    def text_of(path: str) -> str | None:
+        try:
+            return ctx.index.read_text(path).text if ctx.index.get(path) else None
+        except (GatekeeperError, OSError, ValueError):
+            return None
+
+    return ctx.cached("engine_state", lambda: sgstate.resolve(ctx.engine_facts.matches, text_of))
 
 
 def _db_clients(ctx: Context, svc: ServiceApi) -> list[tuple[str, DbClient]]:
