@@ -11,6 +11,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -553,7 +554,29 @@ def _audit_indexed(
     clock: list[tuple[str, float]],
     lap: Callable[[str], None],
 ) -> Audit:
-    file_facts, unanalyzed = _collect_facts(root, index, opts, progress, cache)
+    # bandit and semgrep read the files themselves: they run in the background from the start,
+    # beside gatekeeper's own parsing, so that both cores stay busy (issue 13's profile: run
+    # one after the other, parsing left a core idle while bandit waited for it).
+    engines_started = time.perf_counter()
+    engine_job: Future[scan.ScanOutcome] | None = None
+    engine_pool: ThreadPoolExecutor | None = None
+    if opts.engines:
+        engine_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gatekeeper-engines")
+        engine_job = engine_pool.submit(
+            scan.run_all,
+            root,
+            index,
+            jobs=opts.jobs or os.cpu_count() or 2,
+            timeout=opts.engine_timeout,
+            progress=progress,
+            cache=cache,
+        )
+    try:
+        file_facts, unanalyzed = _collect_facts(root, index, opts, progress, cache)
+    except BaseException:
+        if engine_pool is not None:
+            engine_pool.shutdown(wait=True, cancel_futures=True)
+        raise
     lap("parse")
     fact_errors: dict[str, str] = {}
     services: tuple[Service, ...] = ()
@@ -579,18 +602,15 @@ def _audit_indexed(
     engine_runs: tuple[EngineRun, ...] = ()
     engine_findings: tuple[Finding, ...] = ()
     engine_facts = EngineFacts(error="semgrep did not run: engines are off, --no-engines")
-    if opts.engines:
-        outcome = scan.run_all(
-            root,
-            index,
-            jobs=opts.jobs or os.cpu_count() or 2,
-            timeout=opts.engine_timeout,
-            progress=progress,
-            cache=cache,
-        )
+    if engine_job is not None and engine_pool is not None:
+        try:
+            outcome = engine_job.result()
+        finally:
+            engine_pool.shutdown(wait=True)
         engine_runs, engine_findings = outcome.runs, outcome.findings
         engine_facts = outcome.facts
         unanalyzed.extend(outcome.unanalyzed)
+        clock.append(("engines_total", round(time.perf_counter() - engines_started, 3)))
     lap("engines")
     specs: tuple[tuple[openapi.SpecCandidate, openapi.SpecResult], ...] | None = None
     if {"api_design", "security"} & set(config.phases):
