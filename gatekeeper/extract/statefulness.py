@@ -83,12 +83,16 @@ def _extract(pf: ParsedFile) -> StateFacts | None:
     found: list[StateSighting] = []
     shared = _module_containers(pf.tree)
     found.extend(_sessions(pf.tree))
+    # Uploads come from `request.files` or an `UploadFile` parameter: without either word in
+    # the file no function is walked for them (most files; the walks were most of the cost).
+    uploads = "UploadFile" in pf.text or ".files" in pf.text
     for node in pf.tree.body:
         for func in _functions(node):
             if len(found) >= MAX_ITEMS:
                 break
             found.extend(_mutations(func, shared))
-            found.extend(_uploads(func))
+            if uploads:
+                found.extend(_uploads(func))
     if not found:
         return None
     return StateFacts(pf.path, tuple(sorted(set(found))[:MAX_ITEMS]))
