@@ -1,7 +1,8 @@
 """Whole-repository facts for the final validation: load and benchmark tests, and documentation.
 
 Every file is attacker-controlled: only plain string methods run on its text, over files of at
-most MAX_SCAN_BYTES that the index lists, read through the index.
+most MAX_SCAN_BYTES (MAX_SOURCE_SCAN_BYTES for source code, whose scans all start with a substring
+test) that the index lists, read through the index.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from gatekeeper.repo import FileEntry, RepoIndex
 from gatekeeper.stack import is_test_path
 
 MAX_SCAN_BYTES = 256 * 1024
+# Source files are scanned only for import lines and markers after a substring test, so a large
+# module (a generated data table, a long test file) is read up to the index's own default cap.
+MAX_SOURCE_SCAN_BYTES = 1024 * 1024
+_SOURCE_LANGUAGES = frozenset({"python", "javascript", "typescript", "go", "java", "kotlin"})
 MAX_PER_KIND = 20  # evidence needs a few sightings per kind, not every benchmark in a monorepo
 MAX_SIGNATURE_LINES = 20
 # Sample repositories and test data are not the project's own benchmarks or documentation.
@@ -52,7 +57,9 @@ class DocFacts:
     api_docs: tuple[Sighting, ...]
     architecture: tuple[Sighting, ...]
     runbooks: tuple[Sighting, ...]
-    unread: tuple[str, ...]
+    unread: tuple[str, ...]  # documents not read: any of the kinds may be in them
+    # source files not read, which could only have shown generated API docs (an import)
+    unread_sources: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------------------- reading
@@ -63,7 +70,8 @@ def _excluded(path: str) -> bool:
 
 
 def _read(index: RepoIndex, entry: FileEntry, unread: list[str]) -> str | None:
-    if entry.size > MAX_SCAN_BYTES:
+    limit = MAX_SOURCE_SCAN_BYTES if entry.language in _SOURCE_LANGUAGES else MAX_SCAN_BYTES
+    if entry.size > limit:
         unread.append(entry.path)
         return None
     try:
@@ -71,7 +79,7 @@ def _read(index: RepoIndex, entry: FileEntry, unread: list[str]) -> str | None:
     except (GatekeeperError, OSError):  # binary, replaced by a link or gone since the walk
         unread.append(entry.path)
         return None
-    if len(text) > MAX_SCAN_BYTES:  # grew since the walk
+    if len(text) > limit:  # grew since the walk
         unread.append(entry.path)
         return None
     return text
@@ -553,6 +561,7 @@ def _named(path: str, words: tuple[str, ...]) -> bool:
 def find_documentation(index: RepoIndex) -> DocFacts:
     """README, API docs, architecture docs or diagrams, and runbooks, each with file:line."""
     unread: list[str] = []
+    unread_sources: list[str] = []
     api_docs: list[Sighting] = []
     architecture: list[Sighting] = []
     runbooks: list[Sighting] = []
@@ -578,7 +587,7 @@ def find_documentation(index: RepoIndex) -> DocFacts:
         generated = _is_manifest(name) or entry.language in _GENERATED_DOCS_IMPORTS
         if not is_doc and not generated and not _under_docs_api(path):
             continue
-        text = _read(index, entry, unread)
+        text = _read(index, entry, unread_sources if generated and not is_doc else unread)
         if is_readme:
             readmes[path] = _scan_doc(text) if text is not None else None
         if text is None:
@@ -611,6 +620,7 @@ def find_documentation(index: RepoIndex) -> DocFacts:
         _capped(architecture),
         _capped(runbooks),
         tuple(sorted(set(unread))),
+        tuple(sorted(set(unread_sources))),
     )
 
 

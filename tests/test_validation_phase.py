@@ -663,9 +663,38 @@ def test_files_over_the_scan_limit_are_skipped_and_named(tmp_path: Path) -> None
     ctx = make_ctx(tmp_path, {"load/artillery.yml": big, "docs/openapi.yaml": SPEC})
     out = check(validation.benchmarks_are_present, ctx)
     assert out.status is Status.ERROR  # the benchmark may be in the file not read
-    assert "1 candidate file(s) not read: over 256 KiB or not text: load/artillery.yml" in (
+    assert "1 candidate file(s) not read: over 256 KiB (1 MiB for source code) or not text: " in (
         out.findings[0].message
     )
+    assert "load/artillery.yml" in (out.findings[0].message)
+
+
+def test_large_source_files_are_scanned_up_to_the_source_cap(tmp_path: Path) -> None:
+    # NetBox's 300 KiB tests and data modules: over the 256 KiB document cap, still read.
+    pad = "x = 1\n" * 60_000
+    files: dict[str, str | bytes] = {
+        "tests/test_load.py": f"{pad}def test_orders(benchmark):\n    benchmark(f)\n",
+        "app/data.py": pad,
+        "app/huge.py": "y = 2\n" * 200_000,  # 1.2 MB: over the source cap
+        **COMPLETE_DOCS,
+    }
+    index = RepoIndex.build(write(tmp_path, files), max_file_bytes=2_000_000)
+    bench = perffacts.find_benchmarks(index)
+    assert where(bench.sightings) == [("pytest-benchmark", "tests/test_load.py", 60_001)]
+    assert bench.unread == ("app/huge.py",)
+
+
+def test_an_unread_source_file_matters_only_when_api_docs_are_missing(tmp_path: Path) -> None:
+    binary = b"import os\x00\x01\x02"  # a .py that is not text: never read
+    runbookless = {k: v for k, v in COMPLETE_DOCS.items() if "runbook" not in k}
+    files: dict[str, str | bytes] = {**runbookless, "app/blob.py": binary}
+    out = check(validation.documentation_is_complete, make_ctx(tmp_path / "a", files))
+    # the module could only have shown generated API docs, and the spec is there: a plain fail
+    assert (out.status, out.message) == (Status.FAIL, "missing: runbooks")
+    no_spec = {k: v for k, v in files.items() if k != "docs/openapi.yaml"}
+    out = check(validation.documentation_is_complete, make_ctx(tmp_path / "b", no_spec))
+    assert out.status is Status.ERROR  # the API docs may be generated from the unread module
+    assert "app/blob.py" in out.message
 
 
 def test_an_unreadable_readme_is_not_a_readme(tmp_path: Path) -> None:

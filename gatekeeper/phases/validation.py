@@ -322,7 +322,11 @@ def _unread_note(paths: tuple[str, ...], what: str) -> str:
     shown = ", ".join(display_path(p) for p in paths[:3])
     more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
     limit = perffacts.MAX_SCAN_BYTES // 1024
-    return f" ({len(paths)} {what} not read: over {limit} KiB or not text: {shown}{more})"
+    source = perffacts.MAX_SOURCE_SCAN_BYTES // (1024 * 1024)
+    return (
+        f" ({len(paths)} {what} not read: over {limit} KiB ({source} MiB for source code) "
+        f"or not text: {shown}{more})"
+    )
 
 
 def _declared_budgets(ctx: Context) -> tuple[tuple[str, float], ...]:
@@ -485,7 +489,10 @@ def documentation_is_complete(ctx: Context) -> Outcome:
     with deployment, rollback and incident procedures.
     """
     docs = ctx.cached(DOCUMENTATION_FACT, lambda: perffacts.find_documentation(ctx.index))
-    note = _unread_note(docs.unread, "documentation file(s)")
+    # A source file not read could only have shown generated API docs: it leaves the result
+    # unknown only when API docs are what is missing.
+    unread = docs.unread + (() if docs.api_docs else docs.unread_sources)
+    note = _unread_note(unread, "documentation file(s)")
     where = Location(docs.readme.path) if docs.readme is not None else Location(".")
     findings: list[Finding] = []
     evidence: list[Evidence] = []
@@ -549,7 +556,7 @@ def documentation_is_complete(ctx: Context) -> Outcome:
     )
     if out.status is Status.FAIL:
         message = "missing: " + ", ".join(_MISSING_LABELS[r] for r in failing)
-        if docs.unread:
+        if unread:
             # What is missing may be in a file that could not be read: unknown, not absent.
             return replace(out, status=Status.ERROR, message=message + note)
         return replace(out, message=message)
