@@ -491,8 +491,8 @@ def documentation_is_complete(ctx: Context) -> Outcome:
     docs = ctx.cached(DOCUMENTATION_FACT, lambda: perffacts.find_documentation(ctx.index))
     # A source file not read could only have shown generated API docs: it leaves the result
     # unknown only when API docs are what is missing.
-    unread = docs.unread + (() if docs.api_docs else docs.unread_sources)
-    note = _unread_note(unread, "documentation file(s)")
+    not_read = docs.unread + (() if docs.api_docs else docs.unread_sources)
+    note = _unread_note(not_read, "documentation file(s)")
     where = Location(docs.readme.path) if docs.readme is not None else Location(".")
     findings: list[Finding] = []
     evidence: list[Evidence] = []
@@ -556,7 +556,7 @@ def documentation_is_complete(ctx: Context) -> Outcome:
     )
     if out.status is Status.FAIL:
         message = "missing: " + ", ".join(_MISSING_LABELS[r] for r in failing)
-        if unread:
+        if not_read:
             # What is missing may be in a file that could not be read: unknown, not absent.
             return replace(out, status=Status.ERROR, message=message + note)
         return replace(out, message=message)
