@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from gatekeeper import pysyntax
 from gatekeeper.extract.base import FunctionExtractor, ParsedFile
@@ -224,6 +225,7 @@ def _extract(pf: ParsedFile) -> SecurityHits | None:
 
 
 PYTHON = FunctionExtractor("security.python", frozenset({"python"}), _extract)
+_FUNCTION_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef})
 
 
 def _const_str(node: ast.AST | None) -> str | None:
@@ -293,29 +295,22 @@ class _Scan:
 
     def run(self) -> None:
         tree = self.tree
-        # walked once per file, shared with the other extractors, read by every pass below
+        # walked once per file, shared with the other extractors, read by every pass below;
+        # each pass dispatches on the node's exact type (ast classes are never subclassed in a
+        # parsed tree), which costs a dict lookup per node instead of a chain of isinstance
         nodes = self.pf.nodes if self.pf.tree is tree else list(ast.walk(tree))
+        first: dict[type, Callable[[Any], None]] = {
+            ast.Import: self._note_import,
+            ast.ImportFrom: self._note_import_from,
+            ast.Compare: self._note_compared,
+            ast.FunctionDef: self._note_docstring,
+            ast.AsyncFunctionDef: self._note_docstring,
+            ast.ClassDef: self._note_docstring,
+        }
         for node in nodes:
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.name == "random":
-                        self.random_names.add(alias.asname or "random")
-                    if alias.name in ("jwt", "jose.jwt"):
-                        self.jwt_names.add(alias.asname or alias.name)
-            elif isinstance(node, ast.ImportFrom):
-                if node.module == "random":
-                    self.random_names.update(
-                        f"@{a.asname or a.name}" for a in node.names if a.name != "SystemRandom"
-                    )
-                if node.module in ("jose", "jwt") or (node.module or "").startswith("jose"):
-                    self.jwt_names.update(a.asname or a.name for a in node.names)
-            elif isinstance(node, ast.Compare):
-                for side in (node.left, *node.comparators):
-                    text = _const_str(side)
-                    if text:
-                        self.compared_literals.add(text)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                self._note_docstring(node)
+            note = first.get(type(node))
+            if note is not None:
+                note(node)
         self._note_docstring(tree)
         for stmt in tree.body:
             if isinstance(stmt, ast.Assign) and (text := _const_str(stmt.value)) is not None:
@@ -323,22 +318,46 @@ class _Scan:
                     if isinstance(target, ast.Name):
                         self.constants[target.id] = text
         self._module_settings(tree)
+        second: dict[type, Callable[[Any], None]] = {
+            ast.Call: self._call_checks,
+            ast.Compare: self._plaintext_compare,
+            ast.Constant: self._string_checks,  # returns at once for other constants
+            ast.Assign: self._assignment_checks,
+            ast.AnnAssign: self._assignment_checks,
+        }
+        functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
         for node in nodes:
-            if isinstance(node, ast.Call):
-                self._call_checks(node)
-            elif isinstance(node, ast.Compare):
-                self._plaintext_compare(node)
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                self._string_checks(node)
-            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-                self._assignment_checks(node)
+            check = second.get(type(node))
+            if check is not None:
+                check(node)
+            elif type(node) in _FUNCTION_TYPES:
+                functions.append(node)  # type: ignore[arg-type]
         lines = self.pf.text.splitlines()
-        for fn in nodes:
-            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                continue
+        for fn in functions:
             self._login_messages(fn)
             if self._may_see_requests(fn, lines):
                 _Taint(self, fn).run()
+
+    def _note_import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.name == "random":
+                self.random_names.add(alias.asname or "random")
+            if alias.name in ("jwt", "jose.jwt"):
+                self.jwt_names.add(alias.asname or alias.name)
+
+    def _note_import_from(self, node: ast.ImportFrom) -> None:
+        if node.module == "random":
+            self.random_names.update(
+                f"@{a.asname or a.name}" for a in node.names if a.name != "SystemRandom"
+            )
+        if node.module in ("jose", "jwt") or (node.module or "").startswith("jose"):
+            self.jwt_names.update(a.asname or a.name for a in node.names)
+
+    def _note_compared(self, node: ast.Compare) -> None:
+        for side in (node.left, *node.comparators):
+            text = _const_str(side)
+            if text:
+                self.compared_literals.add(text)
 
     def _may_see_requests(
         self, fn: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]

@@ -463,6 +463,10 @@ def _elements(node: ast.AST | None) -> list[ast.expr]:
     return [] if node is None or not isinstance(node, ast.expr) else [node]
 
 
+# Nested functions, classes and lambdas: their bodies are not the handler's own reads.
+_NESTED_SCOPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
+
+
 def _child_nodes(node: ast.AST) -> Iterator[ast.AST]:
     return ast.iter_child_nodes(node)
 
@@ -898,53 +902,64 @@ class _Collector:
         passed: set[str] = set()  # names passed to calls
         return_ref: str | None = None
         todo: list[ast.AST] = list(node.body)
+        # One pass over the body; branches test the node's exact type (a parsed tree has no
+        # subclasses of the ast classes), the cheap way on every handler of a large project.
         while todo:
             item = todo.pop()
-            if isinstance(item, ast.Call) and _looks_up_by(item, arguments):
-                lookups.add(_dotted(item.func) or "a lookup")
-            if not owner_checked and _checks_owner(item):
-                owner_checked = True
-            if isinstance(item, ast.Assign) and _OWNER_WORDS.search(
-                _dotted(_unsubscript(item.value)) or ""
-            ):
-                callers.update(t.id for t in item.targets if isinstance(t, ast.Name))
-            elif isinstance(item, ast.Call):
+            kind = type(item)
+            if kind is ast.Call:
+                call: ast.Call = item  # type: ignore[assignment]
+                if _looks_up_by(call, arguments):
+                    lookups.add(_dotted(call.func) or "a lookup")
+                if not owner_checked and _checks_owner(call):
+                    owner_checked = True
                 # the caller passed in, or acting: `profile.unfavorite(article)`
                 passed.update(
                     a.id
-                    for a in (*item.args, *(k.value for k in item.keywords))
-                    if isinstance(a, ast.Name)
+                    for a in (*call.args, *(k.value for k in call.keywords))
+                    if type(a) is ast.Name
                 )
-                receiver = item.func.value if isinstance(item.func, ast.Attribute) else None
-                if isinstance(receiver, ast.Name):
-                    passed.add(receiver.id)
-            if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
-                continue
-            if isinstance(item, ast.Return) and return_ref is None:
-                return_ref = _ref(item.value)
-            elif isinstance(item, ast.Call) and isinstance(item.func, ast.Attribute):
-                if item.func.attr in _QUERY_GETTERS and item.args:
-                    name = _string(item.args[0])
-                    if name is not None and _is_query_source(item.func.value, request_names):
-                        query.append(name)
-                if item.func.attr in _VALIDATING_CALLS:
-                    validations.add(item.func.attr)
-            elif isinstance(item, ast.Subscript) and _is_query_source(item.value, request_names):
-                name = _string(item.slice)
-                if name is not None:
-                    query.append(name)
-            if isinstance(item, ast.Attribute) and item.attr in _RAW_BODY:
-                owner = _dotted(item.value)
-                if owner is not None and owner in request_names:
-                    raw.add(f"{owner}.{item.attr}")
-            if isinstance(item, ast.Call):
-                for keyword in item.keywords:
+                func = call.func
+                if type(func) is ast.Attribute:
+                    if type(func.value) is ast.Name:
+                        passed.add(func.value.id)
+                    if func.attr in _QUERY_GETTERS and call.args:
+                        name = _string(call.args[0])
+                        if name is not None and _is_query_source(func.value, request_names):
+                            query.append(name)
+                    if func.attr in _VALIDATING_CALLS:
+                        validations.add(func.attr)
+                for keyword in call.keywords:
                     spread = (
                         _raw_source(keyword.value, request_names) if keyword.arg is None else None
                     )
                     if spread is not None:
-                        callee = _dotted(item.func) or "a call"
+                        callee = _dotted(call.func) or "a call"
                         mass.add(f"{callee}(**{spread})")
+            elif kind in _NESTED_SCOPES:
+                continue
+            elif kind is ast.Compare:
+                if not owner_checked and _checks_owner(item):
+                    owner_checked = True
+            elif kind is ast.Assign:
+                assign: ast.Assign = item  # type: ignore[assignment]
+                if _OWNER_WORDS.search(_dotted(_unsubscript(assign.value)) or ""):
+                    callers.update(t.id for t in assign.targets if type(t) is ast.Name)
+            elif kind is ast.Return:
+                if return_ref is None:
+                    return_ref = _ref(item.value)  # type: ignore[attr-defined]
+            elif kind is ast.Subscript:
+                sub: ast.Subscript = item  # type: ignore[assignment]
+                if _is_query_source(sub.value, request_names):
+                    name = _string(sub.slice)
+                    if name is not None:
+                        query.append(name)
+            elif kind is ast.Attribute:
+                attr: ast.Attribute = item  # type: ignore[assignment]
+                if attr.attr in _RAW_BODY:
+                    owner = _dotted(attr.value)
+                    if owner is not None and owner in request_names:
+                        raw.add(f"{owner}.{attr.attr}")
             todo.extend(_child_nodes(item))
         owner_checked = owner_checked or bool(callers & passed)
         reads = _BodyReads(
