@@ -74,3 +74,18 @@ def test_django_databases_setting() -> None:
         (2, "DATABASES['default']", False),
         (6, "DATABASES['replica']", True),
     ]
+
+
+def test_databases_set_only_for_ci_or_tests_are_not_the_services() -> None:
+    # HackSoftware/Django-Styleguide-Example's shape: the real DATABASES comes from the
+    # environment, and a literal one is used only when GitHub Actions runs the tests.
+    text = """import os
+DATABASES = {"default": env.db("DATABASE_URL")}
+if os.environ.get("GITHUB_WORKFLOW"):
+    DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "ci"}}
+if TESTING:
+    DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "test"}}
+if DEBUG:
+    DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "dev"}}
+"""
+    assert clients(text) == [(8, "DATABASES['default']", False)]

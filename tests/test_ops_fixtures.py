@@ -1,7 +1,8 @@
 """Phase 4 and phase 6 criteria per language on good/bad twins (issue 11): fixtures/ops-fastapi,
 ops-express (TypeScript), ops-gin and ops-spring, where `good` passes every criterion but service
-boundaries and `bad` fails each with one finding. Real audits with semgrep, one per fixture;
-service boundaries (GK441, GK442) are left to their own tests."""
+boundaries and `bad` fails each with one finding (and, in the Express, Gin and Spring twins, a
+handler that changes process state, GK402). Real audits with semgrep, one per fixture; service
+boundaries (GK441, GK442) are left to their own tests."""
 
 from __future__ import annotations
 
@@ -42,13 +43,21 @@ UNWRAPPED_CALL = {
     "ops-spring": (f"{SPRING}/RatesClient.java", 13),  # RestTemplateBuilder ... .build()
 }
 
+# The bad twins' handler that changes process-local state (GK402).
+STATE_CHANGE = {
+    "ops-express": ("src/app.ts", 9),  # served++ on a module-level `let served = 0`
+    "ops-gin": ("main.go", 21),  # served[...]++ on a package-level map
+    "ops-spring": (f"{SPRING}/RatesController.java", 24),  # lastServed.put(...) on a field
+}
+
 
 def bad_findings(pair: str) -> dict[str, set[Finding3]]:
     """One finding per criterion: the repository-wide ones on `.`, the per-service ones on the
     service's manifest, the missing breaker on the first outbound call."""
     manifest = MANIFESTS[pair]
     return {
-        "scalability.scaling_strategy_documented": {("GK401", ".", None)},
+        "scalability.scaling_strategy_documented": {("GK401", ".", None)}
+        | ({("GK402", *STATE_CHANGE[pair])} if pair in STATE_CHANGE else set()),
         "scalability.caching_layers": {("GK411", manifest, None)},
         "scalability.circuit_breakers": {("GK421", *UNWRAPPED_CALL[pair])},
         "observability.structured_logging": {("GK601", manifest, None)},
@@ -284,6 +293,23 @@ def test_bad_twin_names_the_call_without_a_breaker(reports: dict[str, Report]) -
             "service rates calls out over HTTP (1 call(s), first RestTemplateBuilder.build()) "
             "with no breaker or retry library"
         ),
+    }
+
+
+@pytest.mark.engines
+def test_bad_twin_names_the_state_a_handler_changes(reports: dict[str, Report]) -> None:
+    messages = {
+        (f.location.path, f.location.line): f.message
+        for name in ("ops-express/bad", "ops-gin/bad", "ops-spring/bad")
+        for f in reports[name].findings
+        if f.rule_id == "GK402"
+    }
+    assert messages == {
+        STATE_CHANGE["ops-express"]: (
+            "GET /v1/rates/:currency handler changes module-level counter served"
+        ),
+        STATE_CHANGE["ops-gin"]: "handler func literal writes to package-level map served",
+        STATE_CHANGE["ops-spring"]: "RatesController.rate() calls .put() on field Map lastServed",
     }
 
 

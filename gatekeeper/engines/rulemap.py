@@ -215,6 +215,12 @@ INVENTORY = frozenset(
         "gk-obs-java-swallowed",
         "gk-obs-js-dbclient",
         "gk-obs-js-session",
+        "gk-obs-js-state",
+        "gk-obs-js-upload",
+        "gk-obs-go-state",
+        "gk-obs-go-upload",
+        "gk-obs-java-state",
+        "gk-obs-java-upload",
         "gk-obs-go-dbclient",
     }
 )

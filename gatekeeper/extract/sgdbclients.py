@@ -1,6 +1,15 @@
 """Database clients created in JavaScript/TypeScript and Go code, from semgrep's inventory rules
 gk-obs-js-dbclient and gk-obs-go-dbclient, as the `DbClient` facts the Python extractor gives,
-so GK423 judges every language alike.
+so GK423 and GK424 judge every language alike. Every client matched here is PostgreSQL's; its
+`statement` is "set" when its options or literal DSN carry statement_timeout (node-postgres
+also query_timeout, both unset by default; lib/pq and pgx pass a DSN's statement_timeout to
+the server as a run-time parameter).
+
+Queue clients: amqplib's `amqp.connect(url[, socketOptions])`, where `amqp` is the file's
+amqplib namespace, is bounded only by socketOptions.timeout (amqplib's lib/connect.js sets a
+socket timeout from it alone; the URL cannot carry one): a call without socket options, or
+with an object literal lacking `timeout`, is recorded unbounded; options in a variable or with
+a spread are not judged.
 
 Only libraries that wait for a connection without limit by default are matched (node-postgres:
 connectionTimeoutMillis defaults to 0, no timeout; lib/pq and pgx: no connect_timeout in the
@@ -17,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from gatekeeper.engines.semgrep import MAX_METAVAR_CHARS, InventoryMatch
-from gatekeeper.extract.dbclients import MAX_CLIENTS, DbClient
+from gatekeeper.extract.dbclients import MAX_CLIENTS, POSTGRESQL, RABBITMQ, DbClient
 from gatekeeper.extract.sgobservability import RULE_PREFIX, skipped
 from gatekeeper.routes.sgtext import by_rule, string_literal
 
@@ -39,6 +48,15 @@ _PG_NAMED = (
 )
 _CONNECTION_STRING = re.compile(r"""\bconnectionString\b\s*(:\s*(['"`])([^'"`\n]{0,1000})\2)?""")
 _JS_TIMEOUT = re.compile(r"\bconnectionTimeoutMillis\b")
+_AMQP = r"""['"]amqplib['"]"""
+_AMQP_NAMESPACES = (
+    re.compile(rf"import\s+(?:\*\s+as\s+)?({_NAME})\s+from\s*{_AMQP}"),
+    re.compile(rf"({_NAME})\s*=\s*require\(\s*{_AMQP}\s*\)"),
+)
+_AMQP_TIMEOUT = re.compile(r"\btimeout\s*[:,}]")
+# node-postgres: statement_timeout (sent to the server) or query_timeout (client side), as keys or
+# in a literal connection string; both default to no limit.
+_JS_STATEMENT = re.compile(r"\b(?:statement_timeout|query_timeout)\b")
 _GO_DRIVERS = frozenset({"postgres", "pgx", "pgx/v5"})
 _GO_IMPORTS = {
     "sql": ("database/sql",),
@@ -51,10 +69,12 @@ _NO_DEADLINE = frozenset({"context.Background()", "context.TODO()"})
 
 @dataclass(frozen=True, slots=True)
 class _PgNames:
-    """The names a file gives node-postgres: its namespaces (`pg`) and its imported classes."""
+    """The names a file gives node-postgres: its namespaces (`pg`) and its imported classes;
+    and the names it gives amqplib's promise API (`amqp`)."""
 
     namespaces: frozenset[str]
     classes: frozenset[str]
+    amqp: frozenset[str] = frozenset()
 
 
 def resolve(
@@ -106,10 +126,14 @@ def _pg_names(text: str) -> _PgNames:
             original, local = parts[0].strip(), parts[-1].strip()
             if original in ("Pool", "Client") and local == original:
                 classes.add(original)  # `{ Pool as PgPool }` leaves `Pool` to something else
-    return _PgNames(frozenset(namespaces), frozenset(classes))
+    amqp = {m.group(1) for pattern in _AMQP_NAMESPACES for m in pattern.finditer(text)}
+    return _PgNames(frozenset(namespaces), frozenset(classes), frozenset(amqp))
 
 
 def _js_client(match: InventoryMatch, names: _PgNames) -> DbClient | None:
+    amqp = match.get("AMQP")
+    if amqp is not None:
+        return _amqp_client(match, amqp, names)
     client, namespace, opts = match.get("CLIENT") or "", match.get("PG"), match.get("OPTS")
     if namespace is not None and namespace in names.namespaces:
         callee = f"new {namespace}.{client}"
@@ -120,7 +144,23 @@ def _js_client(match: InventoryMatch, names: _PgNames) -> DbClient | None:
     bounded = _pg_options_bound(opts or "")
     if bounded is None:
         return None
-    return DbClient(match.line, callee, bounded, "no connectionTimeoutMillis in the options")
+    statement = "set" if _JS_STATEMENT.search(opts or "") else "unset"
+    detail = "no connectionTimeoutMillis in the options"
+    return DbClient(match.line, callee, bounded, detail, POSTGRESQL, statement)
+
+
+def _amqp_client(match: InventoryMatch, namespace: str, names: _PgNames) -> DbClient | None:
+    if namespace not in names.amqp:
+        return None  # not amqplib's connect
+    opts = (match.get("SOCKOPTS") or "").strip()
+    if not opts:
+        bounded = False
+    elif not opts.startswith("{") or "..." in opts or len(opts) >= MAX_METAVAR_CHARS:
+        return None  # socket options that cannot be read
+    else:
+        bounded = _AMQP_TIMEOUT.search(opts) is not None
+    detail = "no timeout in the socket options"
+    return DbClient(match.line, f"{namespace}.connect", bounded, detail, RABBITMQ)
 
 
 def _pg_options_bound(text: str) -> bool | None:
@@ -158,4 +198,6 @@ def _go_client(match: InventoryMatch, imports: frozenset[str]) -> DbClient | Non
     if dsn is None:
         return None  # read from the environment or built at run time
     bounded = "connect_timeout" in dsn
-    return DbClient(match.line, f"{client}.{verb}", bounded, "no connect_timeout in the DSN")
+    statement = "set" if "statement_timeout" in dsn else "unset"
+    detail = "no connect_timeout in the DSN"
+    return DbClient(match.line, f"{client}.{verb}", bounded, detail, POSTGRESQL, statement)

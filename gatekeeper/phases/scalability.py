@@ -15,7 +15,7 @@ import networkx as nx
 from gatekeeper import docsections
 from gatekeeper.errors import GatekeeperError
 from gatekeeper.extract import sgdbclients, sgstate
-from gatekeeper.extract.dbclients import DbClient, DbClients
+from gatekeeper.extract.dbclients import POSTGRESQL, RABBITMQ, DbClient, DbClients
 from gatekeeper.extract.imports import FileImports
 from gatekeeper.extract.outbound import OutboundCall, OutboundCalls
 from gatekeeper.extract.statefulness import StateFacts, StateSighting
@@ -102,9 +102,9 @@ STATE_IN_PROCESS = Rule(
     "scalability.scaling_strategy_documented",
     Severity.MEDIUM,
     Confidence.MEDIUM,
-    "A request handler changes a module-level container or counter: the state lives in one "
-    "process, so each replica (and each worker of one replica) sees a different value, and "
-    "it is lost on restart.",
+    "A request handler changes a module-level container or counter (in Java, a field of a "
+    "singleton controller): the state lives in one process, so each replica (and each worker "
+    "of one replica) sees a different value, and it is lost on restart.",
     "Keep shared state in the database or a shared cache (Redis), or make it per request.",
 )
 SESSIONS_ON_LOCAL_DISK = Rule(
@@ -161,7 +161,23 @@ DB_CLIENT_WITHOUT_TIMEOUT = Rule(
     "unreachable, every worker that connects hangs.",
     "Pass a connect timeout: connect_timeout in the DSN, URL, connect_args or Django's "
     "DATABASES OPTIONS; socket_connect_timeout and socket_timeout for redis-py; "
-    "connectionTimeoutMillis for node-postgres.",
+    "connectionTimeoutMillis for node-postgres; blocked_connection_timeout for pika.",
+)
+# Confidence LOW: the repository shows that no client sets it, but the setting often lives
+# outside it (ALTER ROLE run by hand, a managed database's parameter group in another repo).
+DB_WITHOUT_STATEMENT_TIMEOUT = Rule(
+    "GK424",
+    "database-without-statement-timeout",
+    "scalability.circuit_breakers",
+    Severity.LOW,
+    Confidence.LOW,
+    "The service opens PostgreSQL connections and sets no statement_timeout anywhere: "
+    "PostgreSQL's default is 0, which disables the timeout, so one slow query or lock wait "
+    "holds its connection and worker without limit.",
+    "Set statement_timeout: `options=-c statement_timeout=5000` in the DSN, connect_args or "
+    "Django's DATABASES OPTIONS, statement_timeout/query_timeout in node-postgres' options, "
+    "`ALTER ROLE app SET statement_timeout = '5s'` in a migration, or "
+    "`postgres -c statement_timeout=5s` / postgresql.conf for the server.",
 )
 RULES = (
     NO_SCALING_STRATEGY,
@@ -172,6 +188,7 @@ RULES = (
     NO_RESILIENCE,
     CALL_WITHOUT_TIMEOUT,
     DB_CLIENT_WITHOUT_TIMEOUT,
+    DB_WITHOUT_STATEMENT_TIMEOUT,
     IMPORT_CYCLE,
     ROUTE_USES_DRIVER,
 )
@@ -285,11 +302,13 @@ def scaling_strategy_is_documented(ctx: Context) -> Outcome:
     The evidence is a scaling or capacity section that says how, or deployment configuration
     that scales (Kubernetes replicas >= 2 or an autoscaler, compose deploy.replicas,
     serverless concurrency, cloud autoscaling).
-    Scaling out needs stateless replicas, so state a Python service keeps in its own process
-    is a finding: a request handler that changes a module-level container or counter, sessions
-    in files on the local disk (Flask-Session filesystem, Django's file backend) or in memory
-    (express-session without a store), and, when the
-    deployment runs several replicas, uploads written to the local disk.
+    Scaling out needs stateless replicas, so state a service keeps in its own process is a
+    finding: a request handler that changes a module-level container or counter (Python,
+    JavaScript/TypeScript, Go; in Java a field of a controller, a singleton), sessions in files
+    on the local disk (Flask-Session filesystem, Django's file backend) or in memory
+    (express-session without a store), and, when the deployment runs several replicas,
+    uploads written to the local disk (Python; multer/formidable disk storage, gin
+    SaveUploadedFile, MultipartFile.transferTo ...).
     Fix: add a Scaling section to the architecture docs and configure the replicas; keep
     shared state, sessions and uploads out of the process.
     """
@@ -334,9 +353,16 @@ def _state_findings(ctx: Context, svc: ServiceApi, *, replicated: bool) -> list[
         tuple(route.handler.rsplit(".", 1)) for route in svc.routes if "." in route.handler
     }
     findings: list[Finding] = []
+    # semgrep's sightings (JavaScript/TypeScript, Go, Java): its rules place mutations and
+    # uploads inside handlers already.
     for path, sighting in _engine_state(ctx):
-        if inventory.service_for(path, ctx.services) is svc.service:
-            findings.append(_finding(SESSIONS_ON_LOCAL_DISK, path, sighting.line, sighting.detail))
+        if inventory.service_for(path, ctx.services) is not svc.service:
+            continue
+        rule = _ENGINE_STATE_RULES.get(sighting.kind)
+        if rule is None or (rule is UPLOADS_ON_LOCAL_DISK and not replicated):
+            continue
+        where = f"{sighting.function}() " if sighting.function else ""
+        findings.append(_finding(rule, path, sighting.line, f"{where}{sighting.detail}"))
     for path, facts in sorted(ctx.file_facts.items()):
         if is_test_path(path) or inventory.service_for(path, ctx.services) is not svc.service:
             continue
@@ -359,6 +385,13 @@ def _state_findings(ctx: Context, svc: ServiceApi, *, replicated: bool) -> list[
                 where = f"{sighting.function}() " if sighting.function else ""
                 findings.append(_finding(rule, path, sighting.line, f"{where}{sighting.detail}"))
     return findings[: _MAX_PER_RULE * 3]
+
+
+_ENGINE_STATE_RULES = {
+    "session": SESSIONS_ON_LOCAL_DISK,
+    "mutation": STATE_IN_PROCESS,
+    "upload": UPLOADS_ON_LOCAL_DISK,
+}
 
 
 def _scaling_sections(ctx: Context) -> list[Evidence]:
@@ -463,6 +496,11 @@ def outbound_calls_are_bounded(ctx: Context) -> Outcome:
     PostgreSQL, mysqlclient, redis-py and Django DATABASES (Python), node-postgres Pool/Client
     without connectionTimeoutMillis (JavaScript/TypeScript), database/sql, sqlx and pgx on a
     PostgreSQL DSN without connect_timeout (Go); a URL read from the environment is not judged.
+    Queue clients too: pika's BlockingConnection without blocked_connection_timeout (its
+    default None waits without limit while the broker blocks). A service whose PostgreSQL
+    clients are judged and that sets statement_timeout nowhere (client options or DSN, a SET
+    or ALTER ROLE/DATABASE ... SET in SQL or migrations, `-c statement_timeout=` for the
+    server, postgresql.conf, a parameter group) is one GK424 finding at its first client.
     JavaScript, Go and Java are read by semgrep: when it did not run or failed, the criterion
     is error for those services.
     Fix: give every call a timeout and wrap the calls in a breaker and retries with backoff.
@@ -490,9 +528,7 @@ def outbound_calls_are_bounded(ctx: Context) -> Outcome:
         judged += bool(clients)
         for path, client in clients:
             if client.bounded:
-                evidence.append(
-                    Evidence(path, client.line, f"{client.client}: connect timeout set")
-                )
+                evidence.append(Evidence(path, client.line, _bound_by(client)))
             else:
                 findings.append(
                     _finding(
@@ -502,6 +538,9 @@ def outbound_calls_are_bounded(ctx: Context) -> Outcome:
                         f"{client.client}: {client.detail}",
                     )
                 )
+        stated, unstated = _statement_timeouts(ctx, svc, clients)
+        evidence.extend(stated)
+        findings.extend(unstated)
         languages = set(svc.service.names("language"))
         gap = engine_gap(ctx, svc, "outbound calls")
         if gap is not None:
@@ -729,7 +768,9 @@ def _absolute(module: str, package: list[str]) -> str:
 
 
 def _engine_state(ctx: Context) -> tuple[tuple[str, StateSighting], ...]:
-    """Process-local state semgrep found (express-session without a store), once per audit."""
+    """Process-local state semgrep found (express-session without a store; module-level state
+    changed in handlers and uploads on the local disk in JavaScript/TypeScript, Go and Java),
+    once per audit."""
 
     def text_of(path: str) -> str | None:
         try:
@@ -772,6 +813,86 @@ def _db_clients(ctx: Context, svc: ServiceApi) -> list[tuple[str, DbClient]]:
         if inventory.service_for(path, ctx.services) is svc.service
     )
     return found[:_MAX_PER_RULE]
+
+
+def _bound_by(client: DbClient) -> str:
+    """What a GK423 client that passes sets: the connect timeout, or a queue client's bound."""
+    what = "connect timeout"
+    if client.database == RABBITMQ:
+        pika = "blocked_connection_timeout" in client.detail
+        what = "blocked_connection_timeout" if pika else "socket timeout"
+    return f"{client.client}: {what} set"
+
+
+def _statement_timeouts(
+    ctx: Context, svc: ServiceApi, clients: list[tuple[str, DbClient]]
+) -> tuple[list[Evidence], list[Finding]]:
+    """GK424: the service's statement_timeout evidence, or one finding at its first PostgreSQL
+    client that is read and sets none, when nothing in the service sets one."""
+    postgres = [(path, c) for path, c in clients if c.database == POSTGRESQL]
+    if not postgres:
+        return [], []
+    stated = [
+        Evidence(path, c.line, f"{c.client}: statement_timeout set")
+        for path, c in postgres
+        if c.statement == "set"
+    ]
+    stated.extend(
+        e
+        for e in ctx.cached("statement_timeout", lambda: _statement_timeout_lines(ctx))
+        if inventory.service_for(e.path, ctx.services) in (svc.service, None)
+    )
+    unset = [(path, c) for path, c in postgres if c.statement == "unset"]
+    if stated or not unset:
+        return stated[:MAX_EVIDENCE], []
+    path, first = unset[0]
+    more = f"; {len(unset) - 1} more client(s) like it" if len(unset) > 1 else ""
+    message = (
+        f"{first.client} opens PostgreSQL and service {svc.service.name} sets no "
+        f"statement_timeout (PostgreSQL's default 0 lets a query run without limit){more}"
+    )
+    return [], [_finding(DB_WITHOUT_STATEMENT_TIMEOUT, path, first.line, message)]
+
+
+# Where a statement timeout is set outside the clients' own options; a value of 0 disables it.
+_STATEMENT_VALUE = r"""\s*(?:=|\bTO\b|:)?\s*['"]?([1-9]\d*\s*[a-z]{0,3})\b"""
+_STATEMENT_SETTINGS = (
+    # SET [SESSION|LOCAL] statement_timeout, ALTER ROLE|USER|DATABASE ... SET statement_timeout
+    re.compile(r"\bSET\s+(?:SESSION\s+|LOCAL\s+)?statement_timeout" + _STATEMENT_VALUE, re.I),
+    # postgres -c statement_timeout=..., PGOPTIONS, a DSN's options=-c statement_timeout=...
+    re.compile(r"""-c\s*statement_timeout\s*=\s*['"]?[1-9]\d*""", re.I),
+    re.compile(r"statement_timeout%3D[1-9]\d*", re.I),
+)
+_STATEMENT_CONFIG = (
+    # postgresql.conf, a YAML args list item, a DSN parameter, a Terraform parameter group
+    re.compile(r"""^\s*(?:-\s*)?['"]?statement_timeout['"]?""" + _STATEMENT_VALUE, re.I),
+    re.compile(r"[?&\s]statement_timeout=[1-9]\d*", re.I),
+    re.compile(r"""\bname\s*=\s*"statement_timeout\""""),
+)
+_STATEMENT_CODE = (".py", ".js", ".mjs", ".cjs", ".ts", ".go", ".java", ".kt", ".rb", ".sql")
+_STATEMENT_FILES = (".yaml", ".yml", ".env", ".conf", ".ini", ".toml", ".json", ".tf")
+
+
+def _statement_timeout_lines(ctx: Context) -> list[Evidence]:
+    """The first line of each file that sets a statement timeout, repository-wide."""
+
+    def wanted(path: str) -> bool:
+        name = path.rsplit("/", 1)[-1].lower()
+        return name.endswith(_STATEMENT_CODE + _STATEMENT_FILES) or name.startswith(
+            ("dockerfile", ".env", "docker-compose", "compose")
+        )
+
+    def match(path: str, line: str) -> str | None:
+        if "statement_timeout" not in line.lower():
+            return None  # most lines: one substring test instead of six patterns
+        config = not path.lower().endswith(_STATEMENT_CODE)
+        for pattern in _STATEMENT_SETTINGS + (_STATEMENT_CONFIG if config else ()):
+            found = pattern.search(line)
+            if found is not None:
+                return f"statement_timeout set: {found.group(0).strip()[:80]}"
+        return None
+
+    return first_matching_lines(ctx, wanted, match)
 
 
 def _outbound(ctx: Context, svc: ServiceApi) -> list[tuple[str, OutboundCall]]:

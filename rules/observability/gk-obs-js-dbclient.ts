@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { Pool, Client } from 'pg';
+import amqp from 'amqplib';
 
 // ruleid: gk-obs-js-dbclient
 const pool = new Pool({ host: 'db', max: 10 });
@@ -15,3 +16,12 @@ const cache = new Map([['a', 1]]);
 
 // ok: gk-obs-js-dbclient
 const other = new Agent({ keepAlive: true });
+
+// ruleid: gk-obs-js-dbclient
+const broker = await amqp.connect('amqp://broker');
+
+// ruleid: gk-obs-js-dbclient
+const fast = await amqp.connect(process.env.AMQP_URL, { timeout: 5000 });
+
+// ok: gk-obs-js-dbclient
+const socket = net.connect(5672, 'broker', onReady, extra);
