@@ -11,12 +11,13 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from gatekeeper import __version__, policy, scope
+from gatekeeper import __version__, docsections, perffacts, policy, scope
 from gatekeeper import baseline as baseline_mod
 from gatekeeper import config as cfg
 from gatekeeper import graph as phase_graph
@@ -559,6 +560,7 @@ def _audit_indexed(
     # one after the other, parsing left a core idle while bandit waited for it).
     engines_started = time.perf_counter()
     engine_job: Future[scan.ScanOutcome] | None = None
+    semgrep_facts: Future[EngineFacts] = Future()  # set when semgrep is done, before bandit
     engine_pool: ThreadPoolExecutor | None = None
     if opts.engines:
         engine_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gatekeeper-engines")
@@ -570,6 +572,7 @@ def _audit_indexed(
             timeout=opts.engine_timeout,
             progress=progress,
             cache=cache,
+            semgrep_done=semgrep_facts.set_result,
         )
     try:
         file_facts, unanalyzed = _collect_facts(root, index, opts, progress, cache)
@@ -599,19 +602,6 @@ def _audit_indexed(
         fact_errors[Fact.STACK] = f"stack detection failed: {type(exc).__name__}: {exc}"
     lap("stack")
 
-    engine_runs: tuple[EngineRun, ...] = ()
-    engine_findings: tuple[Finding, ...] = ()
-    engine_facts = EngineFacts(error="semgrep did not run: engines are off, --no-engines")
-    if engine_job is not None and engine_pool is not None:
-        try:
-            outcome = engine_job.result()
-        finally:
-            engine_pool.shutdown(wait=True)
-        engine_runs, engine_findings = outcome.runs, outcome.findings
-        engine_facts = outcome.facts
-        unanalyzed.extend(outcome.unanalyzed)
-        clock.append(("engines_total", round(time.perf_counter() - engines_started, 3)))
-    lap("engines")
     specs: tuple[tuple[openapi.SpecCandidate, openapi.SpecResult], ...] | None = None
     if {"api_design", "security"} & set(config.phases):
         specs = _validate_specs(index, opts, progress)
@@ -621,6 +611,43 @@ def _audit_indexed(
             if r.status == openapi.SpecStatus.ERROR
         )
         lap("specs")
+
+    engine_runs: tuple[EngineRun, ...] = ()
+    engine_findings: tuple[Finding, ...] = ()
+    engine_facts = EngineFacts(error="semgrep did not run: engines are off, --no-engines")
+    prewarmed: dict[str, object] = {}
+    if engine_job is not None and engine_pool is not None:
+        either: list[Future[Any]] = [engine_job, semgrep_facts]
+        wait(either, return_when=FIRST_COMPLETED)
+        if not engine_job.done() and semgrep_facts.done():
+            # bandit is still running: build the whole-repository facts that need nothing of
+            # it (routes, tests, docs) now, on the core the parse stage left free.
+            prewarmed = _prewarm(
+                Context(
+                    index=index,
+                    loaded=loaded,
+                    target_config=target_config,
+                    services=services,
+                    stack_problems=stack_problems,
+                    file_facts=file_facts,
+                    unanalyzed=(),
+                    fact_errors=fact_errors,
+                    engines_enabled=opts.engines,
+                    engine_facts=semgrep_facts.result(),
+                    coverage_paths=tuple(_inside_root(root, p) for p in opts.coverage_paths),
+                    specs=specs,
+                )
+            )
+            lap("prewarm")
+        try:
+            outcome = engine_job.result()
+        finally:
+            engine_pool.shutdown(wait=True)
+        engine_runs, engine_findings = outcome.runs, outcome.findings
+        engine_facts = outcome.facts
+        unanalyzed.extend(outcome.unanalyzed)
+        clock.append(("engines_total", round(time.perf_counter() - engines_started, 3)))
+    lap("engines")
 
     # Directories skipped by default (vendor, build, dist ...) that hold committed files.
     unanalyzed.extend(
@@ -667,6 +694,7 @@ def _audit_indexed(
         narrowed=bool(opts.select or opts.ignore or opts.changes is not None),
         changes=opts.changes,
         prior=opts.prior,
+        _cache=prewarmed,
     )
     built.append(ctx)
     report = evaluate(ctx, config, services, unanalyzed_all, engine_runs, opts)
@@ -695,6 +723,33 @@ def _audit_indexed(
             clock += [("cache_hits", float(cache.hits)), ("cache_misses", float(cache.misses))]
         report = replace(report, timings=tuple(clock))
     return Audit(report, root)
+
+
+def _prewarm(ctx: Context) -> dict[str, object]:
+    """Whole-repository facts that depend on the index, the parsed files, the services, the
+    specs and semgrep's inventory only (never on bandit, findings or the unanalyzed list),
+    built into ctx's cache under the keys the criteria read them by. A builder that fails
+    leaves its key out: the criterion that needs it builds it again and reports the error."""
+    from gatekeeper.phases import testing, validation
+
+    builders: tuple[Callable[[], object], ...] = (
+        lambda: api_design.api_inventory(ctx),
+        lambda: testing.facts_of(ctx),
+        lambda: testing.coverage_of(ctx),
+        lambda: ctx.cached(
+            validation.BENCHMARKS_FACT, lambda: perffacts.find_benchmarks(ctx.index)
+        ),
+        lambda: ctx.cached(
+            validation.DOCUMENTATION_FACT, lambda: perffacts.find_documentation(ctx.index)
+        ),
+        lambda: ctx.cached("doc_sections", lambda: docsections.collect(ctx.index)),
+    )
+    for build in builders:
+        try:
+            build()
+        except Exception:  # noqa: S112 -- the criterion reports it when it runs
+            continue
+    return ctx._cache
 
 
 def evaluate(

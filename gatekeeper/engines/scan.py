@@ -236,10 +236,14 @@ def run_all(
     timeout: float,
     progress: Callable[[str, int, int], None] | None = None,
     cache: Cache | None = None,
+    semgrep_done: Callable[[semgrep.EngineFacts], None] | None = None,
 ) -> ScanOutcome:
     """bandit and semgrep, concurrently. With a cache, each engine reads again only the files
     whose content (or gatekeeper's code, or the engine's version) changed since it last
-    scanned them cleanly; the rest of its results come from the cache."""
+    scanned them cleanly; the rest of its results come from the cache.
+
+    semgrep_done, when given, is called once with semgrep's inventory facts as soon as they
+    are final (semgrep usually ends well before bandit), from whichever thread has them."""
     cache = cache or Cache(None)
     py_files = [e.path for e in index.files if e.language in BANDIT_LANGUAGES]
     sg_files = [e.path for e in index.files if e.language in SEMGREP_LANGUAGES]
@@ -320,7 +324,11 @@ def run_all(
             unanalyzed.extend(run.unanalyzed)
             facts[0] = semgrep.inventory_facts(run)
         tick()
+        if semgrep_done is not None:
+            semgrep_done(facts[0])
 
+    if not sg_files and semgrep_done is not None:
+        semgrep_done(facts[0])
     work = ([do_bandit] if py_files else []) + ([do_semgrep] if sg_files else [])
     with ThreadPoolExecutor(max_workers=2) as pool:
         for fut in [pool.submit(fn) for fn in work]:

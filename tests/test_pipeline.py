@@ -1,0 +1,75 @@
+"""The audit's stages overlap (issue 13): bandit and semgrep run beside gatekeeper's own parsing,
+and while bandit is still running, the whole-repository facts that need nothing of it (routes,
+test files, docs) are built. The report must not depend on which finished first."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from gatekeeper import api, testfacts
+from gatekeeper.engines import scan, semgrep
+from gatekeeper.report import jsonout
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+EXAMPLE = FIXTURES / "fastapi-postgres"
+
+
+def slow_bandit(
+    root: Path,
+    index: object,
+    *,
+    semgrep_done: Callable[[semgrep.EngineFacts], None] | None = None,
+    **_: object,
+) -> scan.ScanOutcome:
+    """semgrep answers at once (no targets), bandit takes a moment and finds nothing."""
+    if semgrep_done is not None:
+        semgrep_done(semgrep.NO_TARGETS)
+    time.sleep(0.5)
+    return scan.ScanOutcome((), (), (), semgrep.NO_TARGETS)
+
+
+def report_json(monkeypatch: pytest.MonkeyPatch, **patches: object) -> str:
+    with monkeypatch.context() as m:
+        m.setattr(scan, "run_all", slow_bandit)
+        for name, value in patches.items():
+            m.setattr(api, name, value)
+        return jsonout.render(api.audit(EXAMPLE, api.Options(use_cache=False)).report)
+
+
+def test_facts_built_while_bandit_runs_are_those_the_criteria_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    built: list[list[str]] = []
+    real = api._prewarm
+
+    def spy(ctx: api.Context) -> dict[str, object]:
+        cache = real(ctx)
+        built.append(sorted(cache))
+        return cache
+
+    overlapped = report_json(monkeypatch, _prewarm=spy)
+    assert built and {"api_inventory", "testfacts", "doc_sections"} <= set(built[0])
+    serial = report_json(monkeypatch, _prewarm=lambda ctx: {})
+    assert overlapped == serial
+
+
+def test_a_fact_that_fails_early_is_built_again_by_its_criterion(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    expected = report_json(monkeypatch)
+    real = testfacts.collect
+    calls: list[int] = []
+
+    def flaky(*args: object, **kwargs: object) -> testfacts.TestFacts:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("transient")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(testfacts, "collect", flaky)
+    assert report_json(monkeypatch) == expected
+    assert len(calls) == 2  # once while bandit ran (failed, not kept), once by the criterion
