@@ -289,3 +289,22 @@ def test_real_bandit_still_accepts_every_flag_we_pass(tmp_path: Path) -> None:
     accepted = set(re.findall(r"(?<![\w-])(--?[A-Za-z][\w-]*)", usage))
     assert set(bandit.FLAGS) <= accepted, set(bandit.FLAGS) - accepted
     assert "json" in usage  # the -f choice we use
+
+
+@pytest.mark.parametrize(
+    ("files", "jobs", "most", "sizes"),
+    [
+        (1220, 2, 250, [204, 204, 204, 204, 204, 200]),  # NetBox: six even chunks, three rounds
+        (150, 2, 250, [75, 75]),  # a small repository still uses both workers
+        (3, 4, 250, [1, 1, 1]),
+        (5, 1, 2, [2, 2, 1]),
+        (0, 2, 250, []),
+    ],
+)
+def test_files_are_split_into_even_chunks_for_every_worker(
+    files: int, jobs: int, most: int, sizes: list[int]
+) -> None:
+    targets = [f"f{i}.py" for i in range(files)]
+    chunks = bandit._chunks(targets, jobs=jobs, most=most)
+    assert [len(c) for c in chunks] == sizes
+    assert [t for c in chunks for t in c] == targets  # every file once, in order
