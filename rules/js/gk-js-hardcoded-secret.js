@@ -75,3 +75,6 @@ crypto.sign("sha256", "payload-data", privateKey);
 
 // ok: gk-js-hardcoded-secret
 const user = "admin";
+
+// ok: gk-js-hardcoded-secret
+fetch(url, { method: 'POST', credentials: 'same-origin' });
