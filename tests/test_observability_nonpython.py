@@ -288,6 +288,10 @@ def test_browser_and_test_files_are_not_the_service() -> None:
     assert sgo.skipped("public/js/app.js") and sgo.skipped("src/components/Cart.tsx")
     assert sgo.skipped("internal/orders/handlers_test.go")
     assert not sgo.skipped("src/routes/payments.js") and not sgo.skipped("static/main.go")
+    # NetBox's TypeScript for the browser, under a Django static source directory
+    assert sgo.skipped("netbox/project-static/src/util.ts")
+    assert sgo.skipped("app/staticfiles/js/site.js")
+    assert not sgo.skipped("src/statistics/report.ts")
 
 
 def test_explained_empty_handlers_and_shell_scripts_are_left_out() -> None:

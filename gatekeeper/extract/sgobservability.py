@@ -127,13 +127,19 @@ def resolve(
 
 
 def skipped(path: str) -> bool:
-    """Test files, and files a browser runs: neither is the service's own code."""
+    """Test files, and files a browser runs: neither is the service's own code. Browser code
+    lives under public/, static/ (and Django-style project-static/, staticfiles/), assets/ ...,
+    or is a component (.jsx/.tsx/.vue) or a minified bundle."""
     if is_test_path(path):
         return True
     if not path.endswith((".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".vue")):
         return False
     *dirs, name = path.split("/")
-    return bool(_BROWSER_DIRS & set(dirs)) or name.endswith(_BROWSER_SUFFIXES)
+    return (
+        bool(_BROWSER_DIRS & set(dirs))
+        or any(d.endswith(("-static", "_static")) or d.startswith("static") for d in dirs)
+        or name.endswith(_BROWSER_SUFFIXES)
+    )
 
 
 def _setters(matches: Sequence[InventoryMatch]) -> list[InventoryMatch]:
