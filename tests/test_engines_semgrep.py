@@ -554,3 +554,28 @@ def test_real_semgrep_still_accepts_every_flag_we_pass(tmp_path: Path) -> None:
     assert "--timeout=" in result.stdout.decode()
     # Documented exit codes we rely on.
     assert re.search(r"^\s+1\s+some findings", result.stdout.decode(), re.M)
+
+
+@pytest.mark.engines
+def test_browser_code_is_read_by_the_secret_rules_only(tmp_path: Path) -> None:
+    # An aiohttp app's static/js (dvpwa) cost 40 s with every rule; server rules find nothing
+    # there. The same file outside the browser directories gets every rule.
+    source = (
+        "const express = require('express');\n"
+        "const app = express();\n"
+        "app.get('/run', (req, res) => { require('child_process').exec(req.query.cmd); });\n"
+        "const apiToken = 'k8s-Pr0d-Pa55';\n"
+    )
+    for rel in ("static/js/app.js", "web/project-static/app.js", "lib/jquery.min.js", "src/app.js"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(source)
+    files = ["static/js/app.js", "web/project-static/app.js", "lib/jquery.min.js", "src/app.js"]
+    run = semgrep.run_semgrep(tmp_path, files, rules=RULES, timeout=300, max_target_bytes=1_000_000)
+    assert run.ok and run.scanned == frozenset(files)  # every file is still read
+    rules: dict[str, set[str]] = {path: set() for path in files}
+    for m in run.matches:
+        rules[m.path].add(m.check_id)
+    for browser in files[:3]:
+        assert rules[browser] == {"gk-js-hardcoded-secret"}, browser
+    assert {"gk-js-hardcoded-secret", "gk-js-command-injection"} <= rules["src/app.js"]
+    assert any(r.startswith("gk-routes-") for r in rules["src/app.js"])
