@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -562,6 +563,7 @@ def _audit_indexed(
     engine_job: Future[scan.ScanOutcome] | None = None
     semgrep_facts: Future[EngineFacts] = Future()  # set when semgrep is done, before bandit
     engine_pool: ThreadPoolExecutor | None = None
+    cancel = threading.Event()  # set on an interrupt: the engines kill their processes
     if opts.engines:
         engine_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gatekeeper-engines")
         engine_job = engine_pool.submit(
@@ -573,81 +575,83 @@ def _audit_indexed(
             progress=progress,
             cache=cache,
             semgrep_done=semgrep_facts.set_result,
+            cancel=cancel,
         )
     try:
         file_facts, unanalyzed = _collect_facts(root, index, opts, progress, cache)
+        lap("parse")
+        fact_errors: dict[str, str] = {}
+        services: tuple[Service, ...] = ()
+        stack_problems: tuple[Unanalyzed, ...] = ()
+
+        def read_text(path: str) -> str | None:
+            try:
+                return index.read_text(path).text
+            except (GatekeeperError, OSError, ValueError):
+                return None
+
+        try:
+            paths = [e.path for e in index.files]
+            stack = detect_services(paths, read_text, _imports_of(file_facts))
+            services = stack.services
+            stack_problems = tuple(
+                Unanalyzed(p.path, p.message, "stack")
+                for p in sorted(stack.problems, key=lambda p: (p.path, p.line or 0))
+            )
+        except Exception as exc:
+            fact_errors[Fact.STACK] = f"stack detection failed: {type(exc).__name__}: {exc}"
+        lap("stack")
+
+        specs: tuple[tuple[openapi.SpecCandidate, openapi.SpecResult], ...] | None = None
+        if {"api_design", "security"} & set(config.phases):
+            specs = _validate_specs(index, opts, progress)
+            unanalyzed.extend(
+                Unanalyzed(r.path, r.message, openapi.ENGINE)
+                for _, r in specs
+                if r.status == openapi.SpecStatus.ERROR
+            )
+            lap("specs")
+
+        engine_runs: tuple[EngineRun, ...] = ()
+        engine_findings: tuple[Finding, ...] = ()
+        engine_facts = EngineFacts(error="semgrep did not run: engines are off, --no-engines")
+        prewarmed: dict[str, object] = {}
+        if engine_job is not None and engine_pool is not None:
+            either: list[Future[Any]] = [engine_job, semgrep_facts]
+            wait(either, return_when=FIRST_COMPLETED)
+            if not engine_job.done() and semgrep_facts.done():
+                # bandit is still running: build the whole-repository facts that need nothing of
+                # it (routes, tests, docs) now, on the core the parse stage left free.
+                prewarmed = _prewarm(
+                    Context(
+                        index=index,
+                        loaded=loaded,
+                        target_config=target_config,
+                        services=services,
+                        stack_problems=stack_problems,
+                        file_facts=file_facts,
+                        unanalyzed=(),
+                        fact_errors=fact_errors,
+                        engines_enabled=opts.engines,
+                        engine_facts=semgrep_facts.result(),
+                        coverage_paths=tuple(_inside_root(root, p) for p in opts.coverage_paths),
+                        specs=specs,
+                    )
+                )
+                lap("prewarm")
+            outcome = engine_job.result()  # an interrupt here goes to the except below
+            engine_pool.shutdown(wait=True)
+            engine_runs, engine_findings = outcome.runs, outcome.findings
+            engine_facts = outcome.facts
+            unanalyzed.extend(outcome.unanalyzed)
+            clock.append(("engines_total", round(time.perf_counter() - engines_started, 3)))
+        lap("engines")
     except BaseException:
+        # Interrupted (Ctrl-C) or failed: stop bandit and semgrep now, not when they finish.
         if engine_pool is not None:
+            cancel.set()
             engine_pool.shutdown(wait=True, cancel_futures=True)
         raise
-    lap("parse")
-    fact_errors: dict[str, str] = {}
-    services: tuple[Service, ...] = ()
-    stack_problems: tuple[Unanalyzed, ...] = ()
-
-    def read_text(path: str) -> str | None:
-        try:
-            return index.read_text(path).text
-        except (GatekeeperError, OSError, ValueError):
-            return None
-
-    try:
-        stack = detect_services([e.path for e in index.files], read_text, _imports_of(file_facts))
-        services = stack.services
-        stack_problems = tuple(
-            Unanalyzed(p.path, p.message, "stack")
-            for p in sorted(stack.problems, key=lambda p: (p.path, p.line or 0))
-        )
-    except Exception as exc:
-        fact_errors[Fact.STACK] = f"stack detection failed: {type(exc).__name__}: {exc}"
-    lap("stack")
-
-    specs: tuple[tuple[openapi.SpecCandidate, openapi.SpecResult], ...] | None = None
-    if {"api_design", "security"} & set(config.phases):
-        specs = _validate_specs(index, opts, progress)
-        unanalyzed.extend(
-            Unanalyzed(r.path, r.message, openapi.ENGINE)
-            for _, r in specs
-            if r.status == openapi.SpecStatus.ERROR
-        )
-        lap("specs")
-
-    engine_runs: tuple[EngineRun, ...] = ()
-    engine_findings: tuple[Finding, ...] = ()
-    engine_facts = EngineFacts(error="semgrep did not run: engines are off, --no-engines")
-    prewarmed: dict[str, object] = {}
-    if engine_job is not None and engine_pool is not None:
-        either: list[Future[Any]] = [engine_job, semgrep_facts]
-        wait(either, return_when=FIRST_COMPLETED)
-        if not engine_job.done() and semgrep_facts.done():
-            # bandit is still running: build the whole-repository facts that need nothing of
-            # it (routes, tests, docs) now, on the core the parse stage left free.
-            prewarmed = _prewarm(
-                Context(
-                    index=index,
-                    loaded=loaded,
-                    target_config=target_config,
-                    services=services,
-                    stack_problems=stack_problems,
-                    file_facts=file_facts,
-                    unanalyzed=(),
-                    fact_errors=fact_errors,
-                    engines_enabled=opts.engines,
-                    engine_facts=semgrep_facts.result(),
-                    coverage_paths=tuple(_inside_root(root, p) for p in opts.coverage_paths),
-                    specs=specs,
-                )
-            )
-            lap("prewarm")
-        try:
-            outcome = engine_job.result()
-        finally:
-            engine_pool.shutdown(wait=True)
-        engine_runs, engine_findings = outcome.runs, outcome.findings
-        engine_facts = outcome.facts
-        unanalyzed.extend(outcome.unanalyzed)
-        clock.append(("engines_total", round(time.perf_counter() - engines_started, 3)))
-    lap("engines")
 
     # Directories skipped by default (vendor, build, dist ...) that hold committed files.
     unanalyzed.extend(

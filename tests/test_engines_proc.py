@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -51,6 +52,22 @@ def test_timeout_kills_the_whole_process_group_including_a_grandchild(tmp_path: 
     assert not result.ok
     grandchild = int(result.stdout.split()[0])
     assert is_gone(grandchild)
+
+
+def test_cancel_kills_the_group_and_a_cancelled_caller_starts_nothing(tmp_path: Path) -> None:
+    # Ctrl-C reaches the main thread only; the engine threads see the event and stop their
+    # processes instead of running bandit to its end.
+    cancel = threading.Event()
+    argv = ["sh", "-c", "sleep 60 & echo $!; sleep 60"]
+    timer = threading.Timer(0.5, cancel.set)
+    timer.start()
+    result = guarded(lambda: proc.run(argv, cwd=tmp_path, timeout=GUARD_SECONDS, cancel=cancel))
+    timer.join()
+    assert result.cancelled and not result.timed_out and not result.ok
+    assert result.returncode == -9
+    assert is_gone(int(result.stdout.split()[0]))
+    with pytest.raises(proc.ProcCancelledError):
+        proc.run(["true"], cwd=tmp_path, timeout=10, cancel=cancel)
 
 
 def test_stragglers_die_when_the_leader_exits(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ test files, docs) are built. The report must not depend on which finished first.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -73,3 +74,25 @@ def test_a_fact_that_fails_early_is_built_again_by_its_criterion(
     monkeypatch.setattr(testfacts, "collect", flaky)
     assert report_json(monkeypatch) == expected
     assert len(calls) == 2  # once while bandit ran (failed, not kept), once by the criterion
+
+
+def test_an_interrupt_stops_the_engines_instead_of_waiting_for_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[bool] = []
+
+    def engines_until_cancelled(
+        root: Path, index: object, *, cancel: threading.Event | None = None, **_: object
+    ) -> scan.ScanOutcome:
+        assert cancel is not None
+        seen.append(cancel.wait(timeout=60))  # bandit would run on; only the cancel ends it
+        return scan.ScanOutcome((), (), (), semgrep.NO_TARGETS)
+
+    def interrupted(*args: object, **kwargs: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(scan, "run_all", engines_until_cancelled)
+    monkeypatch.setattr(api, "_collect_facts", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        api.audit(EXAMPLE, api.Options(use_cache=False))
+    assert seen == [True]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import threading
 import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -110,6 +111,7 @@ def run_bandit(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     rlimit_as_bytes: int | None = DEFAULT_RLIMIT_AS_BYTES,
     python: str = sys.executable,
+    cancel: threading.Event | None = None,
 ) -> BanditRun:
     """Check files (POSIX paths relative to root) with bandit, `jobs` chunks at a time.
 
@@ -131,7 +133,9 @@ def run_bandit(
             if left <= 0:
                 raise EngineTimeout(ENGINE, f"not started: the {timeout:g} s budget was spent")
             chunk_argv = [*argv, *(f"./{t}" for t in chunk)]
-            result = _run_chunk(root, chunk_argv, left, rlimit_as_bytes, budget=timeout)
+            result = _run_chunk(
+                root, chunk_argv, left, rlimit_as_bytes, budget=timeout, cancel=cancel
+            )
             return parse_json(result.stdout, chunk)
         except EngineError as exc:
             return _failed(chunk, exc.detail)
@@ -156,10 +160,18 @@ def _chunks(targets: list[str], *, jobs: int, most: int) -> list[list[str]]:
 
 
 def _run_chunk(
-    root: Path, argv: list[str], timeout: float, rlimit_as_bytes: int | None, *, budget: float
+    root: Path,
+    argv: list[str],
+    timeout: float,
+    rlimit_as_bytes: int | None,
+    *,
+    budget: float,
+    cancel: threading.Event | None = None,
 ) -> proc.ProcResult:
     try:
-        result = proc.run(argv, cwd=root, timeout=timeout, rlimit_as_bytes=rlimit_as_bytes)
+        result = proc.run(
+            argv, cwd=root, timeout=timeout, rlimit_as_bytes=rlimit_as_bytes, cancel=cancel
+        )
     except OSError as exc:
         raise EngineError(ENGINE, f"could not start {argv[0]}: {exc.strerror or exc}") from exc
     if result.timed_out:

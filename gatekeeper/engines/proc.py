@@ -15,6 +15,7 @@ import signal
 import stat
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,11 +42,18 @@ class ProcResult:
     memory_exceeded: bool
     duration: float
     stdout_truncated: bool = False  # stdout passed its cap; the group was killed
+    cancelled: bool = False  # the caller's cancel event was set; the group was killed
 
     @property
     def ok(self) -> bool:
         """True when the process ended on its own and everything it wrote was kept."""
-        return not (self.timed_out or self.memory_exceeded or self.stdout_truncated)
+        return not (
+            self.timed_out or self.memory_exceeded or self.stdout_truncated or self.cancelled
+        )
+
+
+class ProcCancelledError(OSError):
+    """run() was asked to start a process after the caller cancelled."""
 
 
 def run(
@@ -57,6 +65,7 @@ def run(
     max_rss_bytes: int | None = None,
     rlimit_as_bytes: int | None = None,
     stdin: bytes | None = None,
+    cancel: threading.Event | None = None,
 ) -> ProcResult:
     """Run argv (never through a shell) in its own session and process group, and wait for it.
 
@@ -64,7 +73,12 @@ def run(
     when its summed RSS passes max_rss_bytes, when stdout passes MAX_STDOUT_BYTES, and after the
     leader exits (so no straggler outlives the call). rlimit_as_bytes caps each process's
     address space; core dumps are always off. Raises OSError when argv[0] cannot be started.
+    When `cancel` is set (the user pressed Ctrl-C in another thread) the group is killed at the
+    next poll and the result says `cancelled`; a set `cancel` starts nothing
+    (ProcCancelledError, an OSError).
     """
+    if cancel is not None and cancel.is_set():
+        raise ProcCancelledError(f"{argv[0] if argv else 'process'} not started: cancelled")
     args = [str(a) for a in argv]
     if not args:
         raise ValueError("argv is empty")
@@ -84,7 +98,7 @@ def run(
             start_new_session=True,
             preexec_fn=_limits(rlimit_as_bytes),  # only C calls: see _limits
         )
-        return _supervise(popen, stdin, timeout=timeout, max_rss_bytes=max_rss_bytes)
+        return _supervise(popen, stdin, timeout=timeout, max_rss_bytes=max_rss_bytes, cancel=cancel)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -135,16 +149,20 @@ def _supervise(
     *,
     timeout: float,
     max_rss_bytes: int | None,
+    cancel: threading.Event | None = None,
 ) -> ProcResult:
     started = time.monotonic()
     deadline = started + max(timeout, 0.0)
     next_rss_check = started
     pipes = _Pipes(popen, stdin)
-    timed_out = memory_exceeded = False
+    timed_out = memory_exceeded = cancelled = False
     try:
         while True:
             pipes.pump(min(POLL_SECONDS, max(deadline - time.monotonic(), 0.0)))
             if pipes.stdout.overflowed or _leader_exited(popen.pid):
+                break
+            if cancel is not None and cancel.is_set():
+                cancelled = True
                 break
             now = time.monotonic()
             if now >= deadline:
@@ -174,6 +192,7 @@ def _supervise(
         memory_exceeded=memory_exceeded,
         duration=time.monotonic() - started,
         stdout_truncated=pipes.stdout.overflowed,
+        cancelled=cancelled,
     )
 
 

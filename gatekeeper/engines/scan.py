@@ -7,6 +7,7 @@ semgrep run's inventory rules (routes ...) become plain facts for the phases ins
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -148,7 +149,12 @@ def semgrep_findings(run: semgrep.SemgrepRun) -> list[Finding]:
 
 
 def _newer_syntax_downleveled(
-    index: RepoIndex, run: bandit.BanditRun, *, timeout: float, jobs: int
+    index: RepoIndex,
+    run: bandit.BanditRun,
+    *,
+    timeout: float,
+    jobs: int,
+    cancel: threading.Event | None = None,
 ) -> bandit.BanditRun:
     """bandit parses with the Python that runs gatekeeper; files it refused for newer syntax
     (PEP 695 `type X =`, PEP 758 `except A, B:`) are checked again as a copy rewritten line
@@ -174,7 +180,7 @@ def _newer_syntax_downleveled(
             copies.append(path)
         if not copies:
             return run
-        again = bandit.run_bandit(Path(tmp), copies, timeout=timeout, jobs=jobs)
+        again = bandit.run_bandit(Path(tmp), copies, timeout=timeout, jobs=jobs, cancel=cancel)
     return replace(
         run,
         issues=tuple(sorted((*run.issues, *again.issues), key=bandit.BanditIssue.sort_key)),
@@ -237,13 +243,15 @@ def run_all(
     progress: Callable[[str, int, int], None] | None = None,
     cache: Cache | None = None,
     semgrep_done: Callable[[semgrep.EngineFacts], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> ScanOutcome:
     """bandit and semgrep, concurrently. With a cache, each engine reads again only the files
     whose content (or gatekeeper's code, or the engine's version) changed since it last
     scanned them cleanly; the rest of its results come from the cache.
 
     semgrep_done, when given, is called once with semgrep's inventory facts as soon as they
-    are final (semgrep usually ends well before bandit), from whichever thread has them."""
+    are final (semgrep usually ends well before bandit), from whichever thread has them.
+    Setting `cancel` stops both engines' processes at their next poll (an interrupted audit)."""
     cache = cache or Cache(None)
     py_files = [e.path for e in index.files if e.language in BANDIT_LANGUAGES]
     sg_files = [e.path for e in index.files if e.language in SEMGREP_LANGUAGES]
@@ -266,8 +274,10 @@ def run_all(
             cached = _cached_items(cache, keys, bandit.BanditIssue)
             todo = [p for p in py_files if p not in cached]
             if todo:
-                run = bandit.run_bandit(root, todo, timeout=timeout, jobs=jobs)
-                run = _newer_syntax_downleveled(index, run, timeout=timeout, jobs=jobs)
+                run = bandit.run_bandit(root, todo, timeout=timeout, jobs=jobs, cancel=cancel)
+                run = _newer_syntax_downleveled(
+                    index, run, timeout=timeout, jobs=jobs, cancel=cancel
+                )
                 if run.ok:
                     _store_items(cache, keys, run.scanned, run.issues)
             else:
@@ -300,6 +310,7 @@ def run_all(
                 timeout=timeout,
                 max_target_bytes=max((e.size for e in index.files), default=0) + 1,
                 jobs=jobs,
+                cancel=cancel,
             )
             if run.ok and todo:
                 _store_items(cache, keys, run.scanned, run.matches)

@@ -13,6 +13,7 @@ import re
 import shutil
 import sysconfig
 import tempfile
+import threading
 import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -240,6 +241,7 @@ def run_semgrep(
     max_rss_bytes: int | None = DEFAULT_MAX_RSS_BYTES,
     file_timeout: float = DEFAULT_FILE_TIMEOUT,
     semgrep: str | None = None,
+    cancel: threading.Event | None = None,
 ) -> SemgrepRun:
     """Scan files (POSIX paths relative to root) with every rule under `rules` in one semgrep run.
 
@@ -276,7 +278,7 @@ def run_semgrep(
             if left <= 0:
                 raise EngineTimeout(ENGINE, f"did not finish within {timeout:g} s")
             batch_argv = [*argv, *(f"./{t}" for t in batch)]
-            result = _run_once(root, batch_argv, left, max_rss_bytes, budget=timeout)
+            result = _run_once(root, batch_argv, left, max_rss_bytes, budget=timeout, cancel=cancel)
             runs.append(parse_json(result.stdout, batch))
     return _merge(runs, rejected, expected)
 
@@ -352,11 +354,22 @@ def _batches(targets: Sequence[str]) -> Iterator[list[str]]:
 
 
 def _run_once(
-    root: Path, argv: list[str], timeout: float, max_rss_bytes: int | None, *, budget: float
+    root: Path,
+    argv: list[str],
+    timeout: float,
+    max_rss_bytes: int | None,
+    *,
+    budget: float,
+    cancel: threading.Event | None = None,
 ) -> proc.ProcResult:
     try:
         result = proc.run(
-            argv, cwd=root, timeout=timeout, env=engine_env(), max_rss_bytes=max_rss_bytes
+            argv,
+            cwd=root,
+            timeout=timeout,
+            env=engine_env(),
+            max_rss_bytes=max_rss_bytes,
+            cancel=cancel,
         )
     except OSError as exc:
         raise EngineError(ENGINE, f"could not start {argv[0]}: {exc.strerror or exc}") from exc
