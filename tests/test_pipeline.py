@@ -5,7 +5,6 @@ test files, docs) are built. The report must not depend on which finished first.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,25 +18,38 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 EXAMPLE = FIXTURES / "fastapi-postgres"
 
 
-def slow_bandit(
-    root: Path,
-    index: object,
-    *,
-    semgrep_done: Callable[[semgrep.EngineFacts], None] | None = None,
-    **_: object,
-) -> scan.ScanOutcome:
-    """semgrep answers at once (no targets), bandit takes a moment and finds nothing."""
-    if semgrep_done is not None:
-        semgrep_done(semgrep.NO_TARGETS)
-    time.sleep(0.5)
-    return scan.ScanOutcome((), (), (), semgrep.NO_TARGETS)
+REAL_PREWARM = api._prewarm
 
 
-def report_json(monkeypatch: pytest.MonkeyPatch, **patches: object) -> str:
+def report_json(
+    monkeypatch: pytest.MonkeyPatch,
+    prewarm: Callable[[api.Context], dict[str, object]] = REAL_PREWARM,
+) -> str:
+    """An audit whose semgrep answers at once and whose bandit ends only after the facts were
+    built beside it: the overlap happens on every run, however slow the machine."""
+    built = threading.Event()
+
+    def gate(ctx: api.Context) -> dict[str, object]:
+        try:
+            return prewarm(ctx)
+        finally:
+            built.set()
+
+    def engines(
+        root: Path,
+        index: object,
+        *,
+        semgrep_done: Callable[[semgrep.EngineFacts], None] | None = None,
+        **_: object,
+    ) -> scan.ScanOutcome:
+        if semgrep_done is not None:
+            semgrep_done(semgrep.NO_TARGETS)
+        built.wait(timeout=60)
+        return scan.ScanOutcome((), (), (), semgrep.NO_TARGETS)
+
     with monkeypatch.context() as m:
-        m.setattr(scan, "run_all", slow_bandit)
-        for name, value in patches.items():
-            m.setattr(api, name, value)
+        m.setattr(scan, "run_all", engines)
+        m.setattr(api, "_prewarm", gate)
         return jsonout.render(api.audit(EXAMPLE, api.Options(use_cache=False)).report)
 
 
@@ -45,16 +57,15 @@ def test_facts_built_while_bandit_runs_are_those_the_criteria_read(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     built: list[list[str]] = []
-    real = api._prewarm
 
     def spy(ctx: api.Context) -> dict[str, object]:
-        cache = real(ctx)
+        cache = REAL_PREWARM(ctx)
         built.append(sorted(cache))
         return cache
 
-    overlapped = report_json(monkeypatch, _prewarm=spy)
+    overlapped = report_json(monkeypatch, spy)
     assert built and {"api_inventory", "testfacts", "doc_sections"} <= set(built[0])
-    serial = report_json(monkeypatch, _prewarm=lambda ctx: {})
+    serial = report_json(monkeypatch, lambda ctx: {})
     assert overlapped == serial
 
 
