@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from gatekeeper import __version__, docsections, perffacts, policy, scope
+from gatekeeper import __version__, policy, scope
 from gatekeeper import baseline as baseline_mod
 from gatekeeper import config as cfg
 from gatekeeper import graph as phase_graph
@@ -564,6 +564,7 @@ def _audit_indexed(
     semgrep_facts: Future[EngineFacts] = Future()  # set when semgrep is done, before bandit
     engine_pool: ThreadPoolExecutor | None = None
     cancel = threading.Event()  # set on an interrupt: the engines kill their processes
+    coverage_paths = tuple(_inside_root(root, p) for p in opts.coverage_paths)
     if opts.engines:
         engine_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gatekeeper-engines")
         engine_job = engine_pool.submit(
@@ -634,7 +635,7 @@ def _audit_indexed(
                         fact_errors=fact_errors,
                         engines_enabled=opts.engines,
                         engine_facts=semgrep_facts.result(),
-                        coverage_paths=tuple(_inside_root(root, p) for p in opts.coverage_paths),
+                        coverage_paths=coverage_paths,
                         specs=specs,
                     )
                 )
@@ -681,7 +682,7 @@ def _audit_indexed(
         engine_runs=engine_runs,
         engines_enabled=opts.engines,
         engine_facts=engine_facts,
-        coverage_paths=tuple(_inside_root(root, p) for p in opts.coverage_paths),
+        coverage_paths=coverage_paths,
         specs=specs,
         finalize=_finalizer(
             index,
@@ -734,23 +735,19 @@ def _prewarm(ctx: Context) -> dict[str, object]:
     specs and semgrep's inventory only (never on bandit, findings or the unanalyzed list),
     built into ctx's cache under the keys the criteria read them by. A builder that fails
     leaves its key out: the criterion that needs it builds it again and reports the error."""
-    from gatekeeper.phases import testing, validation
+    from gatekeeper.phases import base, testing, validation
 
-    builders: tuple[Callable[[], object], ...] = (
-        lambda: api_design.api_inventory(ctx),
-        lambda: testing.facts_of(ctx),
-        lambda: testing.coverage_of(ctx),
-        lambda: ctx.cached(
-            validation.BENCHMARKS_FACT, lambda: perffacts.find_benchmarks(ctx.index)
-        ),
-        lambda: ctx.cached(
-            validation.DOCUMENTATION_FACT, lambda: perffacts.find_documentation(ctx.index)
-        ),
-        lambda: ctx.cached("doc_sections", lambda: docsections.collect(ctx.index)),
+    builders: tuple[Callable[[Context], object], ...] = (
+        api_design.api_inventory,
+        testing.facts_of,
+        testing.coverage_of,
+        validation.benchmarks_of,
+        validation.documentation_of,
+        base.doc_sections,
     )
     for build in builders:
         try:
-            build()
+            build(ctx)
         except Exception:  # noqa: S112 -- the criterion reports it when it runs
             continue
     return ctx._cache

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from gatekeeper import docsections
 from gatekeeper.config import Config, LoadedConfig
 from gatekeeper.engines.openapi import SpecCandidate, SpecResult
 from gatekeeper.engines.semgrep import NOT_RUN, EngineFacts
@@ -274,3 +275,8 @@ def first_matching_lines(
                 found.append(Evidence(entry.path, number, what))
                 break
     return found
+
+
+def doc_sections(ctx: Context) -> docsections.DocSections:
+    """The repository's documentation sections, read once per audit (requirements, scaling)."""
+    return ctx.cached("doc_sections", lambda: docsections.collect(ctx.index))

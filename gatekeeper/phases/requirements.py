@@ -24,6 +24,7 @@ from gatekeeper.phases.base import (
     Phase,
     Rule,
     criterion,
+    doc_sections,
     make_finding,
     outcome_from_findings,
 )
@@ -651,7 +652,7 @@ class _Hint:
 
 
 def _docs(ctx: Context) -> docsections.DocSections:
-    return ctx.cached("doc_sections", lambda: docsections.collect(ctx.index))
+    return doc_sections(ctx)
 
 
 def _words(text: str) -> str:

@@ -12,7 +12,6 @@ import re
 
 import networkx as nx
 
-from gatekeeper import docsections
 from gatekeeper.errors import GatekeeperError
 from gatekeeper.extract import sgdbclients, sgstate
 from gatekeeper.extract.dbclients import POSTGRESQL, RABBITMQ, DbClient, DbClients
@@ -28,6 +27,7 @@ from gatekeeper.phases.base import (
     Phase,
     Rule,
     criterion,
+    doc_sections,
     first_matching_lines,
     make_finding,
     outcome_from_findings,
@@ -396,7 +396,7 @@ _ENGINE_STATE_RULES = {
 
 def _scaling_sections(ctx: Context) -> list[Evidence]:
     found: list[Evidence] = []
-    docs = ctx.cached("doc_sections", lambda: docsections.collect(ctx.index))
+    docs = doc_sections(ctx)
     for section in docs.sections:
         if not _SCALING_HEADING.search(section.title[:200]):
             continue

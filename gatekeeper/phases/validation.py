@@ -268,6 +268,18 @@ RULES: tuple[Rule, ...] = (
 
 BENCHMARKS_FACT = "validation.benchmarks"
 DOCUMENTATION_FACT = "validation.documentation"
+
+
+def benchmarks_of(ctx: Context) -> perffacts.BenchmarkFacts:
+    """Load and benchmark tests of the repository, found once per audit."""
+    return ctx.cached(BENCHMARKS_FACT, lambda: perffacts.find_benchmarks(ctx.index))
+
+
+def documentation_of(ctx: Context) -> perffacts.DocFacts:
+    """README, API docs, architecture docs and runbooks, found once per audit."""
+    return ctx.cached(DOCUMENTATION_FACT, lambda: perffacts.find_documentation(ctx.index))
+
+
 EVIDENCE_PER_KIND = 3
 
 _LOAD_TEST_HINT = (
@@ -433,7 +445,7 @@ def benchmarks_are_present(ctx: Context) -> Outcome:
     Fix: add a load test for the HTTP API (a locustfile.py or a k6 script) or benchmarks for the
     hot paths (pytest-benchmark, `go test -bench`, JMH), committed with the code.
     """
-    facts = ctx.cached(BENCHMARKS_FACT, lambda: perffacts.find_benchmarks(ctx.index))
+    facts = benchmarks_of(ctx)
     evidence = _evidence_of(facts.sightings)
     budgets = _declared_budgets(ctx)
     if facts.sightings:
@@ -488,7 +500,7 @@ def documentation_is_complete(ctx: Context) -> Outcome:
     API docs, docs/architecture.md with a diagram (or ADRs in docs/adr/), and docs/runbook.md
     with deployment, rollback and incident procedures.
     """
-    docs = ctx.cached(DOCUMENTATION_FACT, lambda: perffacts.find_documentation(ctx.index))
+    docs = documentation_of(ctx)
     # A source file not read could only have shown generated API docs: it leaves the result
     # unknown only when API docs are what is missing.
     not_read = docs.unread + (() if docs.api_docs else docs.unread_sources)
