@@ -12,18 +12,17 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from gatekeeper import __version__, policy, scope
 from gatekeeper import baseline as baseline_mod
 from gatekeeper import config as cfg
 from gatekeeper import graph as phase_graph
 from gatekeeper.cache import Cache, open_cache
-from gatekeeper.engines import openapi, scan
+from gatekeeper.engines import bandit, openapi, scan
 from gatekeeper.engines.semgrep import EngineFacts
 from gatekeeper.errors import ConfigError, GatekeeperError, UsageError
 from gatekeeper.extract import EXTRACTORS
@@ -308,7 +307,11 @@ def _collect_facts(
             path=e.path,
             language=e.language or "",
             max_bytes=max(max_bytes[e.path], 1),
-            extractor_names=tuple(x.name for x in EXTRACTORS if e.language in x.languages),
+            extractor_names=tuple(
+                x.name
+                for x in EXTRACTORS
+                if e.language in x.languages and (opts.engines or x.name != bandit.ENGINE)
+            ),
             size_hint=e.size,
         )
         for e in index.files
@@ -323,7 +326,10 @@ def _collect_facts(
                 digest = index.sha256(t.path)
             except (GatekeeperError, OSError):
                 continue  # the worker reports why it cannot be read
-            names = ",".join(t.extractor_names)
+            # bandit's tests are an extractor: its version is part of what made the facts.
+            names = ",".join(
+                f"{n} {bandit.version()}" if n == bandit.ENGINE else n for n in t.extractor_names
+            )
             keys[t.path] = Cache.key("facts", t.path, t.language, names, str(t.max_bytes), digest)
     stored = cache.get_many(keys.values())
     cached = {
@@ -510,7 +516,7 @@ def _report_key(
     policy, today's date (suppressions expire) and every indexed file's path, size and content
     hash, with the links, skipped directories and unreadable files. None when a file cannot be
     hashed (then the audit runs; it reports why)."""
-    from gatekeeper.engines import bandit, semgrep
+    from gatekeeper.engines import semgrep
 
     files = []
     try:
@@ -556,26 +562,24 @@ def _audit_indexed(
     clock: list[tuple[str, float]],
     lap: Callable[[str], None],
 ) -> Audit:
-    # bandit and semgrep read the files themselves: they run in the background from the start,
-    # beside gatekeeper's own parsing, so that both cores stay busy (issue 13's profile: run
-    # one after the other, parsing left a core idle while bandit waited for it).
+    # semgrep reads the files itself: it runs in the background from the start, beside the
+    # parse stage (whose workers also run bandit's tests on the trees they parse), so that every
+    # core stays busy (issue 13's profile).
     engines_started = time.perf_counter()
     engine_job: Future[scan.ScanOutcome] | None = None
-    semgrep_facts: Future[EngineFacts] = Future()  # set when semgrep is done, before bandit
     engine_pool: ThreadPoolExecutor | None = None
     cancel = threading.Event()  # set on an interrupt: the engines kill their processes
     coverage_paths = tuple(_inside_root(root, p) for p in opts.coverage_paths)
     if opts.engines:
         engine_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gatekeeper-engines")
         engine_job = engine_pool.submit(
-            scan.run_all,
+            scan.semgrep_scan,
             root,
             index,
             jobs=opts.jobs or os.cpu_count() or 2,
             timeout=opts.engine_timeout,
             progress=progress,
             cache=cache,
-            semgrep_done=semgrep_facts.set_result,
             cancel=cancel,
         )
     try:
@@ -616,31 +620,11 @@ def _audit_indexed(
         engine_runs: tuple[EngineRun, ...] = ()
         engine_findings: tuple[Finding, ...] = ()
         engine_facts = EngineFacts(error="semgrep did not run: engines are off, --no-engines")
-        prewarmed: dict[str, object] = {}
         if engine_job is not None and engine_pool is not None:
-            either: list[Future[Any]] = [engine_job, semgrep_facts]
-            wait(either, return_when=FIRST_COMPLETED)
-            if not engine_job.done() and semgrep_facts.done():
-                # bandit is still running: build the whole-repository facts that need nothing of
-                # it (routes, tests, docs) now, on the core the parse stage left free.
-                prewarmed = _prewarm(
-                    Context(
-                        index=index,
-                        loaded=loaded,
-                        target_config=target_config,
-                        services=services,
-                        stack_problems=stack_problems,
-                        file_facts=file_facts,
-                        unanalyzed=(),
-                        fact_errors=fact_errors,
-                        engines_enabled=opts.engines,
-                        engine_facts=semgrep_facts.result(),
-                        coverage_paths=coverage_paths,
-                        specs=specs,
-                    )
-                )
-                lap("prewarm")
-            outcome = engine_job.result()  # an interrupt here goes to the except below
+            outcome = scan.merged(
+                scan.bandit_outcome(index, file_facts, unanalyzed),
+                engine_job.result(),  # an interrupt here goes to the except below
+            )
             engine_pool.shutdown(wait=True)
             engine_runs, engine_findings = outcome.runs, outcome.findings
             engine_facts = outcome.facts
@@ -699,7 +683,6 @@ def _audit_indexed(
         narrowed=bool(opts.select or opts.ignore or opts.changes is not None),
         changes=opts.changes,
         prior=opts.prior,
-        _cache=prewarmed,
     )
     built.append(ctx)
     report = evaluate(ctx, config, services, unanalyzed_all, engine_runs, opts)
@@ -728,29 +711,6 @@ def _audit_indexed(
             clock += [("cache_hits", float(cache.hits)), ("cache_misses", float(cache.misses))]
         report = replace(report, timings=tuple(clock))
     return Audit(report, root)
-
-
-def _prewarm(ctx: Context) -> dict[str, object]:
-    """Whole-repository facts that depend on the index, the parsed files, the services, the
-    specs and semgrep's inventory only (never on bandit, findings or the unanalyzed list),
-    built into ctx's cache under the keys the criteria read them by. A builder that fails
-    leaves its key out: the criterion that needs it builds it again and reports the error."""
-    from gatekeeper.phases import base, testing, validation
-
-    builders: tuple[Callable[[Context], object], ...] = (
-        api_design.api_inventory,
-        testing.facts_of,
-        testing.coverage_of,
-        validation.benchmarks_of,
-        validation.documentation_of,
-        base.doc_sections,
-    )
-    for build in builders:
-        try:
-            build(ctx)
-        except Exception:  # noqa: S112 -- the criterion reports it when it runs
-            continue
-    return ctx._cache
 
 
 def evaluate(

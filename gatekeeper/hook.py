@@ -3,7 +3,7 @@
 Only what is judged file by file runs (the security scan's findings on those files:
 gatekeeper's Python checks, bandit, gatekeeper's semgrep rules, committed keys and .env files,
 unescaped templates). Repository-wide criteria need the whole repository and belong to
-`gatekeeper audit` (the pre-push hook). bandit starts only for staged Python files and semgrep
+`gatekeeper audit` (the pre-push hook). bandit checks only staged Python files and semgrep
 only for staged JavaScript/TypeScript, Go or Java files.
 """
 
@@ -88,8 +88,11 @@ def check_files(
     runs: tuple[EngineRun, ...] = ()
     engine_findings: tuple[Finding, ...] = ()
     if engines:
-        outcome = scan.run_all(
-            root, subset, jobs=opts.jobs or 2, timeout=engine_timeout, progress=None
+        outcome = scan.merged(
+            scan.bandit_outcome(subset, facts, unanalyzed),
+            scan.semgrep_scan(
+                root, subset, jobs=opts.jobs or 2, timeout=engine_timeout, progress=None
+            ),
         )
         runs, engine_findings = outcome.runs, outcome.findings
         unanalyzed = [*unanalyzed, *outcome.unanalyzed]

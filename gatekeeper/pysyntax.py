@@ -1,7 +1,7 @@
 """Python syntax newer than the running interpreter, brought down to it line for line.
 
-Shared by the workers (routes, security checks) and the bandit wrapper; it imports nothing of
-gatekeeper's, so any module may use it without an import cycle.
+Used through ParsedFile.readable_tree by the workers' extractors (routes, security checks,
+bandit); it imports nothing of gatekeeper's, so any module may use it without an import cycle.
 """
 
 from __future__ import annotations

@@ -56,6 +56,7 @@ _FRAME_HEADER = struct.Struct(">Q")
 _STDERR_TAIL_BYTES = 4096
 _MEMORY_HINTS = (b"MemoryError", b"memory allocation of", b"Cannot allocate memory", b"bad_alloc")
 _EXCLUDE_HINT = "exclude the file if it is generated"
+_RUN_LAST = frozenset({"bandit"})
 
 
 # ---------------------------------------------------------------------------- messages
@@ -138,7 +139,6 @@ def _analyze(task: Task, registry: Mapping[str, Extractor]) -> TaskResult:
         decoded = decode_source(data, task.language)
     except BinaryFileError as exc:  # "binary content (NUL byte in the first 8192 bytes)"
         return _unanalyzed(task.path, str(exc), sha256=sha256)
-    del data
     tree = cst = None
     if task.language == "python":
         try:
@@ -152,10 +152,12 @@ def _analyze(task: Task, registry: Mapping[str, Extractor]) -> TaskResult:
         encoding_fallback=decoded.fallback,
         tree=tree,
         cst=cst,
+        raw=data,
     )
     facts: list[tuple[str, Fact]] = []
     errors: list[str] = []
-    for name in sorted(set(task.extractor_names)):
+    # bandit's visitor links every node to its parent and sibling: it goes after the others.
+    for name in sorted(set(task.extractor_names), key=lambda n: (n in _RUN_LAST, n)):
         extractor = registry.get(name)
         if extractor is None:
             errors.append(f"{name}: no such extractor in this worker")

@@ -1,13 +1,15 @@
-"""The bandit wrapper: JSON accounting against a recording, failing chunks, and real bandit.
+"""bandit's tests, run by gatekeeper's driver inside the parsing workers (engines/bandit.py).
 
-tests/data/engines/bandit_scan.json is real bandit 1.9.4 output for app.py (shell=True),
-broken.py (syntax error) and ok.py, run with gatekeeper's flags (generated_at fixed).
+The driver must find exactly what `bandit` the command finds: the oracle test runs both on the
+same files, every fixture included, and compares every field of every result. The rest checks
+what the driver adds: newer syntax read through the same-line rewrite, a failing bandit test
+or a file too deep for bandit reported as unanalyzed instead of passed, the target's bandit
+configuration and `# nosec` comments never obeyed, and the accounting of a whole run.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,296 +17,323 @@ from typing import Any
 
 import pytest
 
+from gatekeeper import api
 from gatekeeper.engines import bandit, proc
-from gatekeeper.errors import EngineError
+from gatekeeper.model import Unanalyzed
+from gatekeeper.workers import Task, TaskResult, analyze
 
-DATA = Path(__file__).parent / "data" / "engines"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+REGISTRY = {bandit.ENGINE: bandit.EXTRACTOR}
 SHELL_TRUE = "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n"
 
+# One or more triggers for most of bandit's tests, with aliases, nesting and constants in the
+# places its visitor treats specially (docstrings, f-strings, defaults, class bodies).
+CORPUS = {
+    "calls.py": (
+        "import subprocess as sp, os, pickle, marshal, tempfile\n"
+        "from hashlib import md5\n"
+        "import hashlib\n"
+        "from yaml import load\n"
+        "import requests\n"
+        "import ssl\n"
+        "from jinja2 import Environment\n"
+        "from flask import Flask\n"
+        "import xml.etree.ElementTree as ET\n"
+        "import random, telnetlib, ftplib\n"
+        "app = Flask(__name__)\n"
+        "\n"
+        "\n"
+        "def handler(cmd, data, name):\n"
+        '    """A docstring with password = "hunter2" is not a finding."""\n'
+        "    sp.Popen(cmd, shell=True)\n"
+        "    sp.call(['ls', '-l'])\n"
+        "    os.system('rm -rf ' + name)\n"
+        "    os.chmod('/etc/x', 0o777)\n"
+        "    pickle.loads(data)\n"
+        "    marshal.loads(data)\n"
+        "    tempfile.mktemp()\n"
+        "    md5(data).hexdigest()\n"
+        "    hashlib.sha1(data, usedforsecurity=True)\n"
+        "    load(data)\n"
+        "    requests.get('https://example.com', verify=False)\n"
+        "    requests.post(f'https://example.com/{name}')\n"
+        "    ssl.wrap_socket(ssl_version=ssl.PROTOCOL_SSLv2)\n"
+        "    Environment(autoescape=False)\n"
+        "    ET.fromstring(data)\n"
+        "    eval(data)\n"
+        "    exec(data)\n"
+        "    random.random()\n"
+        "    query = 'SELECT * FROM users WHERE name = ' + name\n"
+        "    query2 = f'DELETE FROM t WHERE id = {name}'\n"
+        "    open('/tmp/out.txt', 'w')\n"
+        "    assert name\n"
+        "    try:\n"
+        "        pass\n"
+        "    except Exception:\n"
+        "        pass\n"
+        "    for _ in data:\n"
+        "        try:\n"
+        "            pass\n"
+        "        except ValueError:\n"
+        "            continue\n"
+        "    return query, query2\n"
+        "\n"
+        "\n"
+        "app.run(debug=True, host='0.0.0.0')\n"
+    ),
+    "secrets.py": (
+        "PASSWORD = 'hunter2'\n"
+        "token = 'abc'\n"
+        "\n"
+        "\n"
+        "class Settings:\n"
+        "    secret_key = 'not-from-env'\n"
+        "\n"
+        "    def login(self, user, password='default-pw'):\n"
+        "        if password == 'letmein':\n"
+        "            return connect(user=user, password='inline-pw')\n"
+        "\n"
+        "\n"
+        "async def fetch(passwd='x'):\n"
+        "    return {'password': 'dict-pw'}\n"
+    ),
+    "bidi.py": "ok = 1\naccess_level = 'user\u202e \u2066# admin\u2069 \u2066'\n",
+    "bytes.py": "KEY = b'secret-bytes'\npassword = b'hunter2'\n",
+    "empty.py": "",
+}
 
-def recorded() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((DATA / "bandit_scan.json").read_text())
-    return data
 
-
-def parse(data: dict[str, Any], expected: tuple[str, ...]) -> bandit.BanditRun:
-    return bandit.parse_json(json.dumps(data).encode(), expected)
-
-
-# ---------------------------------------------------------------------------- recorded JSON
-
-
-def test_recorded_run_accounts_for_every_file() -> None:
-    run = parse(recorded(), ("app.py", "broken.py", "ok.py", "never.py"))
-    assert run.ok, run.message
-    assert run.scanned == {"app.py", "ok.py"}
-    reasons = {u.path: u.reason for u in run.unanalyzed}
-    assert reasons == {
-        "broken.py": "bandit could not check it: syntax error while parsing AST from file",
-        "never.py": "bandit did not report this file",
-    }
-    assert run.expected == 4
-    summary = run.engine_run()
-    assert (summary.engine, summary.files_expected, summary.files_scanned) == ("bandit", 4, 2)
-
-
-def test_recorded_issues_are_typed() -> None:
-    run = parse(recorded(), ("app.py", "broken.py", "ok.py"))
-    by_test = {issue.test_id: issue for issue in run.issues}
-    assert set(by_test) == {"B404", "B602"}
-    shell = by_test["B602"]
-    assert shell.path == "app.py"  # bandit wrote ././app.py
-    assert (shell.line, shell.col, shell.line_range) == (5, 12, (5,))
-    assert shell.end_col is not None and shell.end_col > shell.col
-    assert (shell.severity, shell.confidence, shell.cwe) == ("HIGH", "HIGH", 78)
-    assert shell.test_name == "subprocess_popen_with_shell_equals_true"
-    assert "shell=True" in shell.text
-    assert [i.line for i in run.issues] == sorted(i.line for i in run.issues)
-
-
-def test_issues_and_errors_for_paths_we_did_not_give_fail_the_run() -> None:
-    data = recorded()
-    data["results"].append({**data["results"][0], "filename": "../../etc/evil.py"})
-    data["errors"].append({"filename": "/etc/passwd", "reason": "x"})
-    run = parse(data, ("app.py", "broken.py", "ok.py"))
-    assert not run.ok
-    assert "../../etc/evil.py" in run.message and "/etc/passwd" in run.message
-    assert {i.path for i in run.issues} == {"app.py"}
-
-
-@pytest.mark.parametrize(
-    "stdout",
-    [
-        b"",
-        b"Traceback (most recent call last):",
-        b"[]",
-        b'{"results": []}',
-        b'{"metrics": {}, "results": {}}',
-        b'{"metrics": {}, "results": [{"test_id": "B1"}]}',
-        b'{"metrics": {}, "results": [], "errors": ["x"]}',
-    ],
+CLI = (
+    sys.executable,
+    "-I",
+    "-m",
+    "bandit",
+    "-f",
+    "json",
+    "-q",
+    "--ignore-nosec",
+    "--exclude=",
+    "--",
 )
-def test_output_that_is_not_bandits_json_raises(stdout: bytes) -> None:
-    with pytest.raises(EngineError):
-        bandit.parse_json(stdout, ["a.py"])
 
 
-# ---------------------------------------------------------------------------- failing chunks
+def run_cli(root: Path, names: list[str]) -> list[dict[str, Any]]:
+    """bandit the command on the files, defaults only, nosec ignored: its JSON results."""
+    result = subprocess.run(
+        [*CLI, *(f"./{n}" for n in names)],
+        cwd=root,
+        capture_output=True,
+        check=False,
+        timeout=600,
+    )
+    assert result.returncode in (0, 1), result.stderr.decode()[-2000:]
+    results: list[dict[str, Any]] = json.loads(result.stdout)["results"]
+    for item in results:
+        item["filename"] = proc.normalize_target(item["filename"])
+    return results
 
-FAKE_PYTHON = """#!/bin/sh
-# Stands in for the interpreter: poisons chosen batches, hands the rest to real bandit.
-case " $* " in
-  *" ./garbage.py "*) echo 'Traceback (most recent call last):'; exit 1 ;;
-  *" ./silent.py "*) echo 'bandit: crashed' >&2; exit 1 ;;
-  *" ./usage.py "*) echo 'usage: bandit [-h]' >&2; exit 2 ;;
-  *" ./slow.py "*) exec sleep 60 ;;
-  *" ./segv.py "*) kill -SEGV $$ ;;
-esac
-exec {python} "$@"
-"""
+
+def check(root: Path, name: str) -> TaskResult:
+    size = (root / name).stat().st_size
+    return analyze(Task(str(root), name, "python", max(size, 1), (bandit.ENGINE,)), REGISTRY)
 
 
-def make_root(tmp_path: Path, names: tuple[str, ...]) -> Path:
-    root = tmp_path / "repo"
-    root.mkdir()
+def fact_of(result: TaskResult) -> bandit.BanditFile | None:
+    fact = result.fact(bandit.ENGINE)
+    assert fact is None or isinstance(fact, bandit.BanditFile)
+    return fact
+
+
+def in_process(root: Path, names: list[str]) -> tuple[bandit.BanditIssue, ...]:
+    issues: list[bandit.BanditIssue] = []
     for name in names:
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(SHELL_TRUE)
-    return root
+        result = check(root, name)
+        assert not result.errors, result.errors
+        fact = fact_of(result)
+        if fact is not None:
+            issues.extend(fact.issues)
+    return tuple(sorted(issues, key=bandit.BanditIssue.sort_key))
 
 
-def fake_python(tmp_path: Path) -> str:
-    script = tmp_path / "fake-python"
-    script.write_text(FAKE_PYTHON.format(python=sys.executable))
-    script.chmod(0o755)
-    return str(script)
+# ---------------------------------------------------------------------------- the oracle
 
 
 @pytest.mark.engines
-def test_a_failed_chunk_marks_its_files_and_other_chunks_still_count(tmp_path: Path) -> None:
-    names = ("app.py", "garbage.py", "silent.py", "usage.py", "segv.py")
-    root = make_root(tmp_path, names)
-    run = bandit.run_bandit(
-        root, names, timeout=120, jobs=4, chunk_size=1, python=fake_python(tmp_path)
+def test_the_driver_finds_exactly_what_the_bandit_command_finds(tmp_path: Path) -> None:
+    for name, text in CORPUS.items():
+        (tmp_path / name).write_text(text)
+    names = sorted(CORPUS)
+    expected = bandit.issues_of(run_cli(tmp_path, names))
+    assert len({i.test_id for i in expected}) >= 25  # the corpus exercises most of bandit
+    assert in_process(tmp_path, names) == expected
+
+
+@pytest.mark.engines
+def test_the_driver_agrees_with_the_command_on_every_fixture() -> None:
+    names = sorted(
+        p.relative_to(FIXTURES).as_posix()
+        for p in FIXTURES.rglob("*.py")
+        if p.is_file() and not p.is_symlink()
     )
-    assert not run.ok
-    assert run.scanned == {"app.py"}
-    assert {i.path for i in run.issues} == {"app.py"}
-    reasons = {u.path: u.reason for u in run.unanalyzed}
-    assert set(reasons) == {"garbage.py", "silent.py", "usage.py", "segv.py"}
-    assert "not JSON" in reasons["garbage.py"]
-    assert "wrote no JSON (exit 1): bandit: crashed" in reasons["silent.py"]
-    assert "exited with 2: usage: bandit [-h]" in reasons["usage.py"]
-    assert "killed by signal 11" in reasons["segv.py"]
-    assert run.message.startswith("4 of 5 bandit batches failed")
+    assert len(names) > 100
+    expected = bandit.issues_of(run_cli(FIXTURES, names))
+    assert len(expected) > 30
+    assert in_process(FIXTURES, names) == expected
 
 
-def test_a_chunk_that_times_out_is_stopped_and_unanalyzed(tmp_path: Path) -> None:
-    root = make_root(tmp_path, ("slow.py",))
-    run = bandit.run_bandit(root, ["slow.py"], timeout=1, python=fake_python(tmp_path))
-    assert not run.ok
-    assert "did not finish within" in run.unanalyzed[0].reason
+# ---------------------------------------------------------------------------- one file
 
 
-def test_a_spent_budget_marks_chunks_unanalyzed_without_starting_them(tmp_path: Path) -> None:
-    root = make_root(tmp_path, ("a.py",))
-    run = bandit.run_bandit(root, ["a.py"], timeout=0, python="/nonexistent/python")
-    assert not run.ok
-    assert "not started" in run.unanalyzed[0].reason
+def test_issues_carry_bandits_fields(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(SHELL_TRUE)
+    fact = fact_of(check(tmp_path, "app.py"))
+    assert fact is not None and not fact.unread
+    shell = [i for i in fact.issues if i.test_id == "B602"]
+    assert shell == [
+        bandit.BanditIssue(
+            test_id="B602",
+            test_name="subprocess_popen_with_shell_equals_true",
+            path="app.py",
+            line=5,
+            col=12,
+            end_col=44,
+            severity="HIGH",
+            confidence="HIGH",
+            cwe=78,
+            text="subprocess call with shell=True identified, security issue.",
+            line_range=(5,),
+        )
+    ]
 
 
-def test_a_missing_interpreter_fails_the_chunk(tmp_path: Path) -> None:
-    root = make_root(tmp_path, ("a.py",))
-    run = bandit.run_bandit(root, ["a.py"], timeout=10, python=str(tmp_path / "nope"))
-    assert not run.ok
-    assert "could not start" in run.message
+def test_a_clean_file_has_no_fact(tmp_path: Path) -> None:
+    (tmp_path / "ok.py").write_text("def add(a, b):\n    return a + b\n")
+    assert fact_of(check(tmp_path, "ok.py")) is None
 
 
-def test_no_files_runs_nothing(tmp_path: Path) -> None:
-    run = bandit.run_bandit(tmp_path, [], timeout=1, python="/nonexistent/python")
-    assert run.ok and not run.issues and not run.unanalyzed and run.expected == 0
+def test_newer_syntax_is_checked_at_its_real_lines(tmp_path: Path) -> None:
+    (tmp_path / "new.py").write_text(
+        "import subprocess\n"
+        "type Command = list[str]\n"
+        "label = f'site__{fields['site'].name}'\n"
+        "subprocess.call(label, shell=True)\n"
+    )
+    fact = fact_of(check(tmp_path, "new.py"))
+    assert fact is not None and not fact.unread
+    assert [(i.test_id, i.line) for i in fact.issues if i.test_id == "B602"] == [("B602", 4)]
 
 
-def test_our_settings_file_must_exist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bandit, "INI", tmp_path / "missing.ini")
-    with pytest.raises(EngineError, match="settings are missing"):
-        bandit.run_bandit(tmp_path, ["a.py"], timeout=1)
+def test_syntax_no_rewrite_fixes_is_unanalyzed_not_passed(tmp_path: Path) -> None:
+    # Parsed by libcst (so the file itself is read), but bandit has no tree to check.
+    (tmp_path / "generic.py").write_text(
+        "import subprocess\n"
+        "def first[T: (int, str) = int](xs: list[T]) -> T:\n"
+        "    return subprocess.call(xs, shell=True)\n"
+    )
+    result = check(tmp_path, "generic.py")
+    fact = fact_of(result)
+    if result.unanalyzed_reason is None:  # libcst read it
+        assert fact is not None and "newer than the interpreter" in fact.unread
+        assert fact.issues == ()
 
 
-def test_the_shipped_ini_skips_nothing() -> None:
-    text = bandit.INI.read_text()
-    settings = [line for line in text.splitlines() if line and not line.startswith("#")]
-    assert settings == ["[bandit]", "skips =", "tests ="]
+def test_a_bandit_test_that_raises_leaves_the_file_unanalyzed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(context: object) -> None:
+        raise KeyError("boom")
+
+    broken._test_id = "B999"  # type: ignore[attr-defined]
+    runner = bandit._runner()
+    monkeypatch.setitem(runner.tests, "Call", [broken, *runner.tests["Call"]])
+    (tmp_path / "app.py").write_text(SHELL_TRUE)
+    fact = fact_of(check(tmp_path, "app.py"))
+    assert fact is not None
+    assert "test broken raised KeyError at line 5" in fact.unread
+    assert [i.test_id for i in fact.issues if i.test_id == "B602"] == ["B602"]  # others ran
 
 
-def test_every_flag_we_pass_is_declared() -> None:
-    argv = bandit.command("python")
-    assert argv[:4] == ["python", "-I", "-m", "bandit"]
-    used = {a.split("=")[0] for a in argv[4:] if a.startswith("-") and a != "--"}
-    assert used == set(bandit.FLAGS)
-    assert argv[-1] == "--"
+def test_code_too_deep_for_bandits_visitor_is_unanalyzed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # bandit's visitor recurses once per level of nesting; what CPython's parser accepts can
+    # still be too deep for it. Its RecursionError is simulated here at the first node.
+    def too_deep(self: object, node: object) -> bool:
+        raise RecursionError
+
+    monkeypatch.setattr(bandit._runner().visitor_class, "pre_visit", too_deep)
+    (tmp_path / "deep.py").write_text(SHELL_TRUE)
+    fact = fact_of(check(tmp_path, "deep.py"))
+    assert fact is not None and "nested too deeply" in fact.unread
+
+
+def test_nosec_comments_and_the_targets_bandit_settings_are_ignored(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(SHELL_TRUE.replace("shell=True)", "shell=True)  # nosec"))
+    (tmp_path / ".bandit").write_text("[bandit]\nskips: B602,B404\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.bandit]\nskips = ["B602"]\n')
+    fact = fact_of(check(tmp_path, "app.py"))
+    assert fact is not None
+    assert {"B404", "B602"} <= {i.test_id for i in fact.issues}
+
+
+def test_a_latin1_file_is_checked(tmp_path: Path) -> None:
+    (tmp_path / "latin1.py").write_bytes(
+        b"# caf\xe9\nimport subprocess\nsubprocess.call(x, shell=True)\n"
+    )
+    fact = fact_of(check(tmp_path, "latin1.py"))
+    assert fact is not None and not fact.unread
+    assert ("B602", 3) in {(i.test_id, i.line) for i in fact.issues}
+
+
+# ---------------------------------------------------------------------------- a whole run
+
+
+def issue(path: str, test_id: str = "B602") -> bandit.BanditIssue:
+    return bandit.BanditIssue(test_id, "t", path, 1, 1, None, "HIGH", "HIGH", 78, "x", (1,))
+
+
+def test_a_run_accounts_for_every_python_file() -> None:
+    facts: dict[str, dict[str, object]] = {
+        "a.py": {bandit.ENGINE: bandit.BanditFile("a.py", (issue("a.py"),))},
+        "clean.py": {},  # checked, nothing found: no fact
+        "new.py": {bandit.ENGINE: bandit.BanditFile("new.py", (), unread="too new")},
+        "crash.py": {},
+    }
+    failed = [Unanalyzed("crash.py", "extractor failed: ImportError: no bandit", "bandit")]
+    run = bandit.run_from_facts(
+        ["a.py", "clean.py", "new.py", "crash.py", "unreadable.py"], facts, failed
+    )
+    assert run.scanned == {"a.py", "clean.py"}
+    assert [u.path for u in run.unanalyzed] == ["new.py"]
+    assert [i.path for i in run.issues] == ["a.py"]
+    assert not run.ok and "crash.py" in run.message and "no bandit" in run.message
+    engine = run.engine_run()
+    assert (engine.files_expected, engine.files_scanned) == (5, 2)
+
+
+def test_a_run_without_failures_is_ok() -> None:
+    run = bandit.run_from_facts(["a.py"], {"a.py": {}}, [])
+    assert run.ok and run.scanned == {"a.py"} and run.message == ""
 
 
 def test_version_comes_from_the_installed_distribution() -> None:
     assert bandit.version() == "1.9.4"
 
 
-# ---------------------------------------------------------------------------- real bandit
-
-UNPARSABLE = {
-    "pep695.py": "import subprocess\ntype X = int\nsubprocess.call(x, shell=True)\n",
-    "nul.py": "import subprocess\nsubprocess.call(x, shell=True)  \x00\n",
-    "syntax.py": "def broken(:\n    subprocess.call(x, shell=True)\n",
-}
-LATIN1 = b"# caf\xe9\nimport subprocess\nsubprocess.call(x, shell=True)\n"
-CANARY_MODULE = "import pathlib\npathlib.Path({marker!r}).write_text('imported')\n"
+def test_a_result_not_in_bandits_shape_is_an_engine_error() -> None:
+    with pytest.raises(Exception, match="not in bandit's shape"):
+        bandit.issues_of([{"test_id": "B1"}])
 
 
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bandit.BanditRun]:
-    """One real run over a target that tries to steer or subvert bandit."""
-    base = tmp_path_factory.mktemp("bandit")
-    root = base / "repo"
-    files = {
-        "app.py": SHELL_TRUE,
-        "-x.py": SHELL_TRUE,
-        ".github/scripts/release.py": SHELL_TRUE,  # '.git' is in bandit's substring excludes
-        ".tox/tool.py": SHELL_TRUE,
-        "pkg/sub.py": SHELL_TRUE,
-        **UNPARSABLE,
-    }
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    (root / "latin1.py").write_bytes(LATIN1)
-    # Configuration that would switch the shell=True check off if bandit read it.
-    (root / ".bandit").write_text("[bandit]\nskips: B602,B404\nexclude: pkg\n")
-    (root / "pkg" / ".bandit").write_text("[bandit]\nskips: B602\n")
-    (root / "pyproject.toml").write_text('[tool.bandit]\nskips = ["B602"]\n')
-    (root / "setup.cfg").write_text("[bandit]\nskips = B602\n")
-    # Modules bandit imports at start-up; each leaves a marker if imported from the target.
-    for module in ("yaml.py", "bandit.py", "stevedore.py"):
-        (root / module).write_text(CANARY_MODULE.format(marker=str(base / f"imported-{module}")))
-    (root / "rich").mkdir()
-    (root / "rich" / "__init__.py").write_text(
-        CANARY_MODULE.format(marker=str(base / "imported-rich"))
-    )
-    names = [*sorted(files), "latin1.py"]
-    return base, bandit.run_bandit(root, names, timeout=300, jobs=2, chunk_size=3)
+# ---------------------------------------------------------------------------- in the audit
 
 
-@pytest.mark.engines
-def test_real_bandit_finds_shell_true(hostile: tuple[Path, bandit.BanditRun]) -> None:
-    _, run = hostile
-    assert run.ok, run.message
-    flagged = {i.path for i in run.issues if i.test_id == "B602"}
-    assert {"app.py", "-x.py", ".github/scripts/release.py", ".tox/tool.py"} <= flagged
-    assert {"app.py", "-x.py", ".github/scripts/release.py"} <= run.scanned
-
-
-@pytest.mark.engines
-def test_real_target_configuration_is_never_read(hostile: tuple[Path, bandit.BanditRun]) -> None:
-    _, run = hostile
-    flagged = {(i.path, i.test_id) for i in run.issues}
-    assert ("pkg/sub.py", "B602") in flagged
-    assert ("app.py", "B404") in flagged
-
-
-@pytest.mark.engines
-def test_real_unparsable_files_are_unanalyzed_not_passed(
-    hostile: tuple[Path, bandit.BanditRun],
-) -> None:
-    _, run = hostile
-    reasons = {u.path: u.reason for u in run.unanalyzed}
-    assert set(reasons) == {*UNPARSABLE, "latin1.py"}
-    assert all("syntax error" in reason for reason in reasons.values())
-    assert not set(reasons) & run.scanned
-    assert not {i.path for i in run.issues} & set(reasons)
-
-
-@pytest.mark.engines
-def test_real_bandit_never_imports_target_modules(hostile: tuple[Path, bandit.BanditRun]) -> None:
-    base, _ = hostile
-    assert not list(base.glob("imported-*"))
-
-
-@pytest.mark.engines
-def test_the_import_canary_works_without_isolation(
-    hostile: tuple[Path, bandit.BanditRun],
-) -> None:
-    # Control for the test above: a plain interpreter started in the target does import yaml.py.
-    base, _ = hostile
-    subprocess.run(
-        [sys.executable, "-c", "import yaml"], cwd=base / "repo", check=False, capture_output=True
-    )
-    assert (base / "imported-yaml.py").exists()
-    (base / "imported-yaml.py").unlink()
-
-
-@pytest.mark.engines
-def test_real_bandit_still_accepts_every_flag_we_pass(tmp_path: Path) -> None:
-    result = proc.run([sys.executable, "-I", "-m", "bandit", "--help"], cwd=tmp_path, timeout=120)
-    assert result.returncode == 0, proc.short_text(result.stderr)
-    usage = result.stdout.decode()
-    accepted = set(re.findall(r"(?<![\w-])(--?[A-Za-z][\w-]*)", usage))
-    assert set(bandit.FLAGS) <= accepted, set(bandit.FLAGS) - accepted
-    assert "json" in usage  # the -f choice we use
-
-
-@pytest.mark.parametrize(
-    ("files", "jobs", "most", "sizes"),
-    [
-        (1220, 2, 250, [204, 204, 204, 204, 204, 200]),  # NetBox: six even chunks, three rounds
-        (150, 2, 250, [75, 75]),  # a small repository still uses both workers
-        (3, 4, 250, [1, 1, 1]),
-        (5, 1, 2, [2, 2, 1]),
-        (0, 2, 250, []),
-    ],
-)
-def test_files_are_split_into_even_chunks_for_every_worker(
-    files: int, jobs: int, most: int, sizes: list[int]
-) -> None:
-    targets = [f"f{i}.py" for i in range(files)]
-    chunks = bandit._chunks(targets, jobs=jobs, most=most)
-    assert [len(c) for c in chunks] == sizes
-    assert [t for c in chunks for t in c] == targets  # every file once, in order
+def test_the_audit_reports_bandit_and_no_engines_skips_it(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(SHELL_TRUE)
+    on = api.audit(tmp_path, api.Options(use_cache=False)).report
+    [run] = [r for r in on.engines if r.engine == "bandit"]
+    assert run.ok and (run.files_expected, run.files_scanned) == (1, 1)
+    assert any(f.rule_id == "GK3602" for f in on.findings)
+    off = api.audit(tmp_path, api.Options(use_cache=False, engines=False)).report
+    assert not [r for r in off.engines if r.engine == "bandit"]
+    assert not any("bandit" in f.engines for f in off.findings)

@@ -420,7 +420,7 @@ def test_newer_syntax_is_read_line_for_line_or_the_gate_errors(tmp_path: Path) -
 
 
 @pytest.mark.engines
-def test_bandit_reads_newer_syntax_through_a_rewritten_copy(tmp_path: Path) -> None:
+def test_bandit_reads_newer_syntax_through_the_same_line_rewrite(tmp_path: Path) -> None:
     (tmp_path / "tool.py").write_text(
         "import subprocess\n\ntry:\n    subprocess.call(cmd, shell=True)\n"
         "except ValueError, TypeError:\n    pass\n"

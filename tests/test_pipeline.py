@@ -1,90 +1,53 @@
-"""The audit's stages overlap (issue 13): bandit and semgrep run beside gatekeeper's own parsing,
-and while bandit is still running, the whole-repository facts that need nothing of it (routes,
-test files, docs) are built. The report must not depend on which finished first."""
+"""The audit's stages overlap (issue 13): semgrep runs beside the parse stage, whose workers
+also run bandit's tests on the trees they parse. The report must not depend on which of the
+two finished first, and an interrupt must stop semgrep instead of waiting for it."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from gatekeeper import api, testfacts
+from gatekeeper import api
 from gatekeeper.engines import scan, semgrep
 from gatekeeper.report import jsonout
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-EXAMPLE = FIXTURES / "fastapi-postgres"
+EXAMPLE = FIXTURES / "ops-express" / "good"  # Python-free: semgrep's facts decide its routes
+
+REAL_SEMGREP = scan.semgrep_scan
+REAL_COLLECT = api._collect_facts
 
 
-REAL_PREWARM = api._prewarm
+def report_json(monkeypatch: pytest.MonkeyPatch, semgrep_first: bool) -> str:
+    """An audit in which semgrep ends before the parse stage does, or only after it."""
+    parsed = threading.Event()
 
+    def engines(*args: object, **kwargs: object) -> scan.ScanOutcome:
+        if not semgrep_first:
+            assert parsed.wait(timeout=120)
+        return REAL_SEMGREP(*args, **kwargs)  # type: ignore[arg-type]
 
-def report_json(
-    monkeypatch: pytest.MonkeyPatch,
-    prewarm: Callable[[api.Context], dict[str, object]] = REAL_PREWARM,
-) -> str:
-    """An audit whose semgrep answers at once and whose bandit ends only after the facts were
-    built beside it: the overlap happens on every run, however slow the machine."""
-    built = threading.Event()
-
-    def gate(ctx: api.Context) -> dict[str, object]:
+    def collect(*args: object, **kwargs: object) -> object:
         try:
-            return prewarm(ctx)
+            return REAL_COLLECT(*args, **kwargs)  # type: ignore[arg-type]
         finally:
-            built.set()
-
-    def engines(
-        root: Path,
-        index: object,
-        *,
-        semgrep_done: Callable[[semgrep.EngineFacts], None] | None = None,
-        **_: object,
-    ) -> scan.ScanOutcome:
-        if semgrep_done is not None:
-            semgrep_done(semgrep.NO_TARGETS)
-        built.wait(timeout=60)
-        return scan.ScanOutcome((), (), (), semgrep.NO_TARGETS)
+            parsed.set()
 
     with monkeypatch.context() as m:
-        m.setattr(scan, "run_all", engines)
-        m.setattr(api, "_prewarm", gate)
+        m.setattr(scan, "semgrep_scan", engines)
+        m.setattr(api, "_collect_facts", collect)
         return jsonout.render(api.audit(EXAMPLE, api.Options(use_cache=False)).report)
 
 
-def test_facts_built_while_bandit_runs_are_those_the_criteria_read(
+@pytest.mark.engines
+def test_the_report_does_not_depend_on_which_stage_ends_first(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    built: list[list[str]] = []
-
-    def spy(ctx: api.Context) -> dict[str, object]:
-        cache = REAL_PREWARM(ctx)
-        built.append(sorted(cache))
-        return cache
-
-    overlapped = report_json(monkeypatch, spy)
-    assert built and {"api_inventory", "testfacts", "doc_sections"} <= set(built[0])
-    serial = report_json(monkeypatch, lambda ctx: {})
-    assert overlapped == serial
-
-
-def test_a_fact_that_fails_early_is_built_again_by_its_criterion(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    expected = report_json(monkeypatch)
-    real = testfacts.collect
-    calls: list[int] = []
-
-    def flaky(*args: object, **kwargs: object) -> testfacts.TestFacts:
-        calls.append(1)
-        if len(calls) == 1:
-            raise RuntimeError("transient")
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(testfacts, "collect", flaky)
-    assert report_json(monkeypatch) == expected
-    assert len(calls) == 2  # once while bandit ran (failed, not kept), once by the criterion
+    first = report_json(monkeypatch, semgrep_first=True)
+    assert '"engine": "semgrep"' in first and '"GET /' in first
+    assert report_json(monkeypatch, semgrep_first=False) == first
 
 
 def test_an_interrupt_stops_the_engines_instead_of_waiting_for_them(
@@ -96,13 +59,13 @@ def test_an_interrupt_stops_the_engines_instead_of_waiting_for_them(
         root: Path, index: object, *, cancel: threading.Event | None = None, **_: object
     ) -> scan.ScanOutcome:
         assert cancel is not None
-        seen.append(cancel.wait(timeout=60))  # bandit would run on; only the cancel ends it
+        seen.append(cancel.wait(timeout=60))  # semgrep would run on; only the cancel ends it
         return scan.ScanOutcome((), (), (), semgrep.NO_TARGETS)
 
     def interrupted(*args: object, **kwargs: object) -> object:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(scan, "run_all", engines_until_cancelled)
+    monkeypatch.setattr(scan, "semgrep_scan", engines_until_cancelled)
     monkeypatch.setattr(api, "_collect_facts", interrupted)
     with pytest.raises(KeyboardInterrupt):
         api.audit(EXAMPLE, api.Options(use_cache=False))

@@ -13,9 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gatekeeper import pysyntax
-from gatekeeper.engines import scan
-from gatekeeper.repo import RepoIndex
+from gatekeeper import api, pysyntax
 
 needs_311 = pytest.mark.skipif(
     sys.version_info >= (3, 12), reason="the running Python reads PEP 701 f-strings itself"
@@ -76,7 +74,7 @@ def test_bandit_checks_a_pep701_file_at_its_real_lines(tmp_path: Path) -> None:
         "label = f'site__{fields['site'].name}'\n"
         "subprocess.call(label, shell=True)\n"
     )
-    out = scan.run_all(tmp_path, RepoIndex.build(tmp_path), jobs=1, timeout=300)
-    assert not [u for u in out.unanalyzed if u.path == "app.py"]
-    shell = [f for f in out.findings if f.rule_id == "GK3602"]
+    report = api.audit(tmp_path, api.Options(use_cache=False, phases=("security",))).report
+    assert not [u for u in report.unanalyzed if u.path == "app.py"]
+    shell = [f for f in report.findings if f.rule_id == "GK3602"]
     assert [(f.location.path, f.location.line) for f in shell] == [("app.py", 3)]

@@ -276,7 +276,7 @@ def test_a_semgrep_failure_leaves_the_facts_unknown(
         raise EngineError("semgrep", "exited with 2 (fatal error): boom")
 
     monkeypatch.setattr(semgrep, "run_semgrep", fail)
-    out = scan.run_all(tmp_path, RepoIndex.build(tmp_path), jobs=1, timeout=10)
+    out = scan.semgrep_scan(tmp_path, RepoIndex.build(tmp_path), jobs=1, timeout=10)
     assert out.facts.error is not None and "boom" in out.facts.error
     assert out.facts.matches == ()
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from gatekeeper import api
 from gatekeeper.engines import scan
 from gatekeeper.engines.bandit import BanditIssue, BanditRun
 from gatekeeper.engines.semgrep import SemgrepMatch, SemgrepRun
@@ -87,14 +88,20 @@ def test_semgrep_match_maps_to_our_rule() -> None:
 
 
 @pytest.mark.engines
-def test_run_all_scans_each_language_with_its_engine(tmp_path: Path) -> None:
+def test_each_language_is_scanned_by_its_engine(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("import subprocess\nsubprocess.call(x, shell=True)\n")
     (tmp_path / "b.js").write_text("const dbPassword = 'k8s-Pr0d-Pa55';\n")
     (tmp_path / "c.md").write_text("# docs\n")
-    out = scan.run_all(tmp_path, RepoIndex.build(tmp_path), jobs=2, timeout=300)
-    assert [r.engine for r in out.runs] == ["bandit", "semgrep"]
-    assert all(r.ok and r.files_scanned == r.files_expected == 1 for r in out.runs)
-    assert {f.rule_id for f in out.findings} >= {"GK3602", "GK3901"}
+    report = api.audit(tmp_path, api.Options(use_cache=False)).report
+    assert [r.engine for r in report.engines] == ["bandit", "semgrep"]
+    assert all(r.ok and r.files_scanned == r.files_expected == 1 for r in report.engines)
+    assert {f.rule_id for f in report.findings} >= {"GK3602", "GK3901"}
+
+
+def test_semgrep_alone_has_nothing_to_do_without_its_languages(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    out = scan.semgrep_scan(tmp_path, RepoIndex.build(tmp_path), jobs=1, timeout=10)
+    assert out == scan.ScanOutcome((), (), ())
 
 
 def test_weak_hashes_outside_passwords_are_low() -> None:

@@ -1,4 +1,5 @@
-"""The security scan: bandit on Python and one semgrep run on JS/TS, Go and Java, concurrently.
+"""The security scan: bandit on Python (in the parse stage) and one semgrep run on JS/TS, Go
+and Java.
 
 Engine results become gatekeeper findings through the written-out table in rulemap.py; the
 semgrep run's inventory rules (routes ...) become plain facts for the phases instead.
@@ -6,15 +7,12 @@ semgrep run's inventory rules (routes ...) become plain facts for the phases ins
 
 from __future__ import annotations
 
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
-from gatekeeper import pysyntax
 from gatekeeper.cache import Cache
 from gatekeeper.engines import bandit, rulemap, semgrep
 from gatekeeper.errors import EngineError, GatekeeperError
@@ -148,49 +146,32 @@ def semgrep_findings(run: semgrep.SemgrepRun) -> list[Finding]:
     return out
 
 
-def _newer_syntax_downleveled(
+def bandit_outcome(
     index: RepoIndex,
-    run: bandit.BanditRun,
-    *,
-    timeout: float,
-    jobs: int,
-    cancel: threading.Event | None = None,
-) -> bandit.BanditRun:
-    """bandit parses with the Python that runs gatekeeper; files it refused for newer syntax
-    (PEP 695 `type X =`, PEP 758 `except A, B:`) are checked again as a copy rewritten line
-    for line (pysyntax.downlevel) in a private temporary directory, so their findings keep
-    their real paths and lines. A file that still does not parse stays unanalyzed."""
-    refused = sorted(
-        {u.path for u in run.unanalyzed if u.engine == "bandit" and "syntax error" in u.reason}
+    facts: Mapping[str, Mapping[str, object]],
+    unanalyzed: Iterable[Unanalyzed],
+) -> ScanOutcome:
+    """bandit's run over the repository's Python files, from the facts its extractor left in
+    the parse stage (engines/bandit.py); no semgrep facts."""
+    py_files = [e.path for e in index.files if e.language in BANDIT_LANGUAGES]
+    if not py_files:
+        return ScanOutcome((), (), ())
+    run = bandit.run_from_facts(py_files, facts, unanalyzed)
+    return ScanOutcome(
+        (run.engine_run(),),
+        tuple(sorted(bandit_findings(run), key=Finding.sort_key)),
+        run.unanalyzed,
     )
-    if not refused:
-        return run
-    with tempfile.TemporaryDirectory(prefix="gatekeeper-bandit-") as tmp:
-        copies: list[str] = []
-        for path in refused:
-            try:
-                done = pysyntax.downlevel(index.read_text(path).text)
-            except (GatekeeperError, OSError, ValueError):
-                continue
-            if done is None:
-                continue
-            dest = Path(tmp, *path.split("/"))
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_text(done[0], encoding="utf-8")
-            copies.append(path)
-        if not copies:
-            return run
-        again = bandit.run_bandit(Path(tmp), copies, timeout=timeout, jobs=jobs, cancel=cancel)
-    return replace(
-        run,
-        issues=tuple(sorted((*run.issues, *again.issues), key=bandit.BanditIssue.sort_key)),
-        scanned=run.scanned | again.scanned,
-        unanalyzed=tuple(
-            sorted(
-                {u for u in run.unanalyzed if u.path not in again.scanned} | set(again.unanalyzed)
-            )
-        ),
-        ok=run.ok and again.ok,
+
+
+def merged(*outcomes: ScanOutcome) -> ScanOutcome:
+    """One outcome from several (bandit's from the parse stage, semgrep's from its run)."""
+    facts = next((o.facts for o in outcomes if o.facts is not semgrep.NO_TARGETS), None)
+    return ScanOutcome(
+        tuple(sorted((r for o in outcomes for r in o.runs), key=lambda r: r.engine)),
+        tuple(sorted((f for o in outcomes for f in o.findings), key=Finding.sort_key)),
+        tuple(sorted({u for o in outcomes for u in o.unanalyzed})),
+        facts if facts is not None else semgrep.NO_TARGETS,
     )
 
 
@@ -207,7 +188,7 @@ def _file_keys(cache: Cache, index: RepoIndex, kind: str, files: Sequence[str]) 
     return keys
 
 
-_Item = TypeVar("_Item", bandit.BanditIssue, semgrep.SemgrepMatch)
+_Item = TypeVar("_Item", bound=semgrep.SemgrepMatch)
 
 
 def _cached_items(
@@ -234,7 +215,7 @@ def _store_items(
     cache.put_many({keys[p]: tuple(by_path.get(p, ())) for p in scanned if p in keys})
 
 
-def run_all(
+def semgrep_scan(
     root: Path,
     index: RepoIndex,
     *,
@@ -242,111 +223,54 @@ def run_all(
     timeout: float,
     progress: Callable[[str, int, int], None] | None = None,
     cache: Cache | None = None,
-    semgrep_done: Callable[[semgrep.EngineFacts], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> ScanOutcome:
-    """bandit and semgrep, concurrently. With a cache, each engine reads again only the files
-    whose content (or gatekeeper's code, or the engine's version) changed since it last
-    scanned them cleanly; the rest of its results come from the cache.
-
-    semgrep_done, when given, is called once with semgrep's inventory facts as soon as they
-    are final (semgrep usually ends well before bandit), from whichever thread has them.
-    Setting `cancel` stops both engines' processes at their next poll (an interrupted audit)."""
+    """One semgrep run over the JS/TS, Go and Java files. With a cache, it reads again only the
+    files whose content (or gatekeeper's code, or semgrep's version) changed since it last
+    scanned them cleanly; the rest of its results come from the cache. (bandit runs in the
+    parse stage: bandit_outcome.) Setting `cancel` stops semgrep's processes at their next
+    poll (an interrupted audit)."""
     cache = cache or Cache(None)
-    py_files = [e.path for e in index.files if e.language in BANDIT_LANGUAGES]
     sg_files = [e.path for e in index.files if e.language in SEMGREP_LANGUAGES]
-    runs: list[EngineRun] = []
-    findings: list[Finding] = []
-    unanalyzed: list[Unanalyzed] = []
-    facts = [semgrep.NO_TARGETS]
-    total = int(bool(py_files)) + int(bool(sg_files))
-    done = 0
-
-    def tick() -> None:
-        nonlocal done
-        done += 1
-        if progress:
-            progress("scanning", done, total)
-
-    def do_bandit() -> None:
-        try:
-            keys = _file_keys(cache, index, f"bandit {bandit.version()}", py_files)
-            cached = _cached_items(cache, keys, bandit.BanditIssue)
-            todo = [p for p in py_files if p not in cached]
-            if todo:
-                run = bandit.run_bandit(root, todo, timeout=timeout, jobs=jobs, cancel=cancel)
-                run = _newer_syntax_downleveled(
-                    index, run, timeout=timeout, jobs=jobs, cancel=cancel
-                )
-                if run.ok:
-                    _store_items(cache, keys, run.scanned, run.issues)
-            else:
-                run = bandit.BanditRun(bandit.version(), (), frozenset(), (), True)
-            if cached:
-                issues = [i for items in cached.values() for i in items]
-                run = replace(
-                    run,
-                    issues=tuple(sorted((*run.issues, *issues), key=bandit.BanditIssue.sort_key)),
-                    scanned=run.scanned | frozenset(cached),
-                    expected=len(py_files),
-                )
-        except EngineError as exc:
-            runs.append(EngineRun("bandit", bandit.version(), False, len(py_files), 0, exc.detail))
-        else:
-            runs.append(run.engine_run())
-            findings.extend(bandit_findings(run))
-            unanalyzed.extend(run.unanalyzed)
-        tick()
-
-    def do_semgrep() -> None:
-        try:
-            keys = _file_keys(cache, index, f"semgrep {semgrep.version()}", sg_files)
-            cached = _cached_items(cache, keys, semgrep.SemgrepMatch)
-            todo = [p for p in sg_files if p not in cached]
-            run = semgrep.run_semgrep(
-                root,
-                todo,
-                rules=semgrep.default_rules(),
-                timeout=timeout,
-                max_target_bytes=max((e.size for e in index.files), default=0) + 1,
-                jobs=jobs,
-                cancel=cancel,
+    if not sg_files:
+        return ScanOutcome((), (), ())
+    try:
+        keys = _file_keys(cache, index, f"semgrep {semgrep.version()}", sg_files)
+        cached = _cached_items(cache, keys, semgrep.SemgrepMatch)
+        todo = [p for p in sg_files if p not in cached]
+        run = semgrep.run_semgrep(
+            root,
+            todo,
+            rules=semgrep.default_rules(),
+            timeout=timeout,
+            max_target_bytes=max((e.size for e in index.files), default=0) + 1,
+            jobs=jobs,
+            cancel=cancel,
+        )
+        if run.ok and todo:
+            _store_items(cache, keys, run.scanned, run.matches)
+        if cached:
+            matches = [m for items in cached.values() for m in items]
+            run = replace(
+                run,
+                matches=tuple(sorted((*run.matches, *matches), key=semgrep.SemgrepMatch.sort_key)),
+                scanned=run.scanned | frozenset(cached),
+                expected=len(sg_files),
             )
-            if run.ok and todo:
-                _store_items(cache, keys, run.scanned, run.matches)
-            if cached:
-                matches = [m for items in cached.values() for m in items]
-                run = replace(
-                    run,
-                    matches=tuple(
-                        sorted((*run.matches, *matches), key=semgrep.SemgrepMatch.sort_key)
-                    ),
-                    scanned=run.scanned | frozenset(cached),
-                    expected=len(sg_files),
-                )
-        except EngineError as exc:
-            runs.append(
-                EngineRun("semgrep", semgrep.version(), False, len(sg_files), 0, exc.detail)
-            )
-            facts[0] = semgrep.EngineFacts(error=f"semgrep failed: {exc.detail}")
-        else:
-            runs.append(run.engine_run())
-            findings.extend(semgrep_findings(run))
-            unanalyzed.extend(run.unanalyzed)
-            facts[0] = semgrep.inventory_facts(run)
-        tick()
-        if semgrep_done is not None:
-            semgrep_done(facts[0])
-
-    if not sg_files and semgrep_done is not None:
-        semgrep_done(facts[0])
-    work = ([do_bandit] if py_files else []) + ([do_semgrep] if sg_files else [])
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        for fut in [pool.submit(fn) for fn in work]:
-            fut.result()
-    return ScanOutcome(
-        tuple(sorted(runs, key=lambda r: r.engine)),
-        tuple(sorted(findings, key=Finding.sort_key)),
-        tuple(sorted(set(unanalyzed))),
-        facts[0],
-    )
+    except EngineError as exc:
+        outcome = ScanOutcome(
+            (EngineRun("semgrep", semgrep.version(), False, len(sg_files), 0, exc.detail),),
+            (),
+            (),
+            semgrep.EngineFacts(error=f"semgrep failed: {exc.detail}"),
+        )
+    else:
+        outcome = ScanOutcome(
+            (run.engine_run(),),
+            tuple(sorted(semgrep_findings(run), key=Finding.sort_key)),
+            tuple(sorted(set(run.unanalyzed))),
+            semgrep.inventory_facts(run),
+        )
+    if progress:
+        progress("scanning", 1, 1)
+    return outcome

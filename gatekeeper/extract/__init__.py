@@ -5,6 +5,7 @@ To add one: give it a stable `name`, its `languages` and an `extract`, then list
 
 from __future__ import annotations
 
+from gatekeeper.engines import bandit
 from gatekeeper.extract import (
     dbclients,
     imports,
@@ -48,4 +49,5 @@ EXTRACTORS: tuple[Extractor, ...] = (
     logging_calls.PYTHON,
     pysecurity.PYTHON,
     suppressions.EXTRACTOR,
+    bandit.EXTRACTOR,  # an engine: runs only when the audit's engines are on
 )

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from gatekeeper import pysyntax
 from gatekeeper.extract import pyparse
 
 if TYPE_CHECKING:
@@ -47,10 +48,12 @@ class ParsedFile:
     __slots__ = (
         "_cst",
         "_cst_error",
+        "_downleveled",
         "_nodes",
         "encoding_fallback",
         "language",
         "path",
+        "raw",
         "text",
         "tree",
     )
@@ -64,6 +67,7 @@ class ParsedFile:
         encoding_fallback: bool = False,
         tree: ast.Module | None = None,
         cst: libcst.Module | None = None,
+        raw: bytes | None = None,
     ) -> None:
         self.path = path
         self.language = language
@@ -73,6 +77,8 @@ class ParsedFile:
         self._cst = cst
         self._cst_error: pyparse.PythonUnparsableError | None = None
         self._nodes: list[ast.AST] | None = None
+        self._downleveled: tuple[ast.Module | None] | None = None
+        self.raw = raw  # the bytes read, when the worker kept them (bandit's encoding test)
 
     @property
     def nodes(self) -> list[ast.AST]:
@@ -81,6 +87,17 @@ class ParsedFile:
         if self._nodes is None:
             self._nodes = list(ast.walk(self.tree)) if self.tree is not None else []
         return self._nodes
+
+    @property
+    def readable_tree(self) -> ast.Module | None:
+        """The ast, or for syntax newer than the running interpreter the ast of pysyntax's
+        same-line rewrite (every line where it was), built once; None when neither parses."""
+        if self.tree is not None or self.language != "python":
+            return self.tree
+        if self._downleveled is None:
+            done = pysyntax.downlevel(self.text)
+            self._downleveled = (done[1] if done is not None else None,)
+        return self._downleveled[0]
 
     @property
     def cst(self) -> libcst.Module:

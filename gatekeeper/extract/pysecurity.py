@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from gatekeeper import pysyntax
 from gatekeeper.extract.base import FunctionExtractor, ParsedFile
 from gatekeeper.extract.pyparse import dotted
 from gatekeeper.stack import is_test_path
@@ -205,16 +204,13 @@ class SecurityHits:
 
 
 def _extract(pf: ParsedFile) -> SecurityHits | None:
-    tree = pf.tree
+    tree = pf.readable_tree
     if tree is None:
-        done = pysyntax.downlevel(pf.text)
-        if done is None:
-            return SecurityHits(
-                pf.path,
-                (),
-                unread="uses Python syntax newer than the interpreter running gatekeeper",
-            )
-        tree = done[1]
+        return SecurityHits(
+            pf.path,
+            (),
+            unread="uses Python syntax newer than the interpreter running gatekeeper",
+        )
     scan = _Scan(pf, tree)
     scan.run()
     if not scan.hits and not scan.controls:

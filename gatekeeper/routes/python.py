@@ -12,7 +12,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from gatekeeper import pysyntax
 from gatekeeper.extract.pyparse import statements
 from gatekeeper.routes.model import HTTP_METHODS
 from gatekeeper.routes.pyfacts import (
@@ -267,7 +266,7 @@ def _extract(pf: ParsedFile) -> PyRouteDecls | None:
     looks_routed = _MARKERS.search(pf.text) is not None
     if not looks_routed and not is_package:
         return _settings_only(pf)
-    tree = pf.tree if pf.tree is not None else _without_type_aliases(pf.text)
+    tree = pf.readable_tree
     if tree is None:
         if not looks_routed:
             return None
@@ -281,12 +280,6 @@ def _extract(pf: ParsedFile) -> PyRouteDecls | None:
     collector = _Collector(pf.path, pf.text, tree)
     collector.run()
     return collector.fact()
-
-
-def _without_type_aliases(text: str) -> ast.Module | None:
-    """The file parsed after pysyntax.downlevel's same-line rewrites, or None."""
-    done = pysyntax.downlevel(text)
-    return done[1] if done is not None else None
 
 
 def _settings_only(pf: ParsedFile) -> PyRouteDecls | None:
