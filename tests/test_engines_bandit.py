@@ -99,6 +99,26 @@ CORPUS = {
     ),
     "bidi.py": "ok = 1\naccess_level = 'user\u202e \u2066# admin\u2069 \u2066'\n",
     "bytes.py": "KEY = b'secret-bytes'\npassword = b'hunter2'\n",
+    # Checks that depend on what was imported so far (the driver remembers those answers
+    # per file): the same calls before and after the import.
+    "late_import.py": (
+        "def early(app, client, q):\n"
+        "    app.run(debug=True)\n"
+        "    client.exec_command(q)\n"
+        "    User.objects.extra(where=[q])\n"
+        "\n"
+        "\n"
+        "import flask\n"
+        "import paramiko\n"
+        "from django.db.models import Q\n"
+        "\n"
+        "\n"
+        "def late(app, client, q):\n"
+        "    app.run(debug=True)\n"
+        "    client.exec_command(q)\n"
+        "    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())\n"
+        "    User.objects.extra(where=[q])\n"
+    ),
     "empty.py": "",
 }
 

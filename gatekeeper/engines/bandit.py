@@ -9,10 +9,12 @@ of which 4.1 s parsed files gatekeeper had already parsed and about 6 s went to 
 driver rather than its tests: for each of 218,000 nodes a context dictionary, a copy of it
 per test, the `# nosec` lookup (gatekeeper runs with nosec ignored), score bookkeeping and
 debug logging, also for the node types no test looks at. The driver below keeps bandit's own
-visitor (imports, aliases, namespaces, parent and sibling links, the Str/Bytes/Call contexts)
-and bandit's tests, and drops only that overhead: 4.9 s instead of 10.6 s for the same
-issues, compared field by field with the command's JSON on NetBox and in
-tests/test_engines_bandit.py, which checks every release we accept.
+visit_* methods (imports, aliases, namespaces, the Str/Bytes/Call contexts), its parent and
+sibling links and its tests, and drops only that overhead: 4.9 s instead of 10.6 s for the
+same issues. Two answers are also remembered or skipped where the result cannot differ
+(is_module_imported_like per file, B613 on a file without a bidirectional character): 3.7 s.
+Compared field by field with the command's JSON on NetBox and 29 other public backends
+(about 2,000 results) and, in tests/test_engines_bandit.py, on every fixture.
 
 Nothing reads a configuration: the tests run with bandit's defaults, never the target's
 `.bandit`, `pyproject.toml` or `# nosec` comments (suppressions are gatekeeper's own).
@@ -114,7 +116,7 @@ def check_file(pf: ParsedFile) -> BanditFile | None:
             f"running gatekeeper ({sys.version_info.major}.{sys.version_info.minor})",
         )
     data = pf.raw if pf.raw is not None and not pf.encoding_fallback else pf.text.encode()
-    found, failures = _runner().run(pf.path, tree, data)
+    found, failures = _runner().run(pf.path, tree, data, pf.text)
     if not found and not failures:
         return None
     issues = tuple(sorted({_issue(item) for item in found}, key=BanditIssue.sort_key))
@@ -151,6 +153,7 @@ class _Runner:
             from bandit.core import node_visitor as b_visitor
             from bandit.core import test_set as b_test_set
             from bandit.core import utils as b_utils
+            from bandit.plugins import trojansource
 
         # bandit logs a debug line per node and warns through the root logger; the worker's
         # stderr is kept for crash reports, not for this.
@@ -161,7 +164,7 @@ class _Runner:
         ).tests
         # Node classes worth a context: those some test checks, and those bandit's visitor
         # handles itself (imports and aliases, class and function namespaces, constants).
-        wanted = tuple(
+        wanted = frozenset(
             cls
             for name, cls in vars(ast).items()
             if isinstance(cls, type)
@@ -169,11 +172,15 @@ class _Runner:
             and (name in tests or hasattr(b_visitor.BanditNodeVisitor, f"visit_{name}"))
         )
         self.tests = tests
-        self.context_class = b_context.Context
-        self.visitor_class = _lean_visitor(b_visitor.BanditNodeVisitor, b_utils, frozenset(wanted))
+        self.context_class = _memo_context(b_context.Context)
+        self.visitor_class = _lean_visitor(b_visitor.BanditNodeVisitor, b_utils, wanted)
+        # B613 looks for bidirectional control characters line by line, one exception per
+        # character and line; a file holding none of them cannot fail it.
+        self.bidi_test = trojansource.trojansource
+        self.bidi = tuple(trojansource.BIDI_CHARACTERS)
 
     def run(
-        self, path: str, tree: ast.Module, data: bytes
+        self, path: str, tree: ast.Module, data: bytes, text: str
     ) -> tuple[list[dict[str, Any]], list[str]]:
         """bandit's results on the file as the dictionaries its JSON report holds, and the
         tests that raised (bandit's command logs these and carries on; we report them)."""
@@ -189,18 +196,21 @@ class _Runner:
             "linerange": [0, 1],
             "col_offset": 0,
         }
-        self.run_tests(visitor, "File")
+        skip = () if any(c in text for c in self.bidi) else (self.bidi_test,)
+        self.run_tests(visitor, "File", skip)
         return [r.as_dict(with_code=False) for r in visitor.results], visitor.failures
 
-    def run_tests(self, visitor: Any, checktype: str) -> None:
+    def run_tests(self, visitor: Any, checktype: str, skip: tuple[object, ...] = ()) -> None:
         """bandit's BanditTester.run_tests without what gatekeeper does not use: one Context
         for all tests of a node (no test writes to it), no `# nosec` lookup, no scores."""
         tests = self.tests.get(checktype)
         if not tests:
             return
         raw = visitor.context
-        context = self.context_class(raw)
+        context = self.context_class(raw, visitor.memo)
         for test in tests:
+            if test in skip:
+                continue
             try:
                 result = test(context, test._config) if hasattr(test, "_config") else test(context)
             except Exception as exc:  # bandit's command logs this and goes on; so do we
@@ -226,8 +236,29 @@ class _Runner:
             visitor.results.append(result)
 
 
+def _memo_context(base: type) -> type:
+    """bandit's Context, remembering is_module_imported_like per file: several tests ask it on
+    every call, and each answer is a scan of all the file's imports. The imports seen so far
+    only grow while a file is visited, so (module, how many) decides the answer."""
+
+    class MemoContext(base):  # type: ignore[misc]
+        def __init__(self, raw: dict[str, Any], memo: dict[tuple[str, int], bool]) -> None:
+            super().__init__(raw)
+            self._memo = memo
+
+        def is_module_imported_like(self, module: str) -> bool:
+            key = (module, len(self._context.get("imports", ())))
+            found = self._memo.get(key)
+            if found is None:
+                found = self._memo[key] = bool(super().is_module_imported_like(module))
+            return found
+
+    return MemoContext
+
+
 def _lean_visitor(base: type, b_utils: Any, wanted: frozenset[type]) -> type:
     """bandit's node visitor with its per-node bookkeeping reduced to the nodes that matter."""
+    scopes = (ast.FunctionDef, ast.ClassDef)  # bandit's visitor names these in its namespace
 
     class LeanVisitor(base):  # type: ignore[misc]
         def __init__(self, path: str, fdata: io.BytesIO, runner: _Runner) -> None:
@@ -244,6 +275,7 @@ def _lean_visitor(base: type, b_utils: Any, wanted: frozenset[type]) -> type:
             self.context: dict[str, Any] = {}
             self.results: list[Any] = []
             self.failures: list[str] = []
+            self.memo: dict[tuple[str, int], bool] = {}
             self.tester = self  # bandit's visit_* methods call self.tester.run_tests(...)
 
         def run_tests(self, context: object, checktype: str) -> None:
@@ -253,36 +285,56 @@ def _lean_visitor(base: type, b_utils: Any, wanted: frozenset[type]) -> type:
         def update_scores(self, scores: object) -> None:
             pass
 
-        def pre_visit(self, node: ast.AST) -> bool:
-            if type(node) in wanted:
-                context = self.context = {
-                    "imports": self.imports,
-                    "import_aliases": self.import_aliases,
-                }
-                if hasattr(node, "lineno"):
-                    context["lineno"] = node.lineno
-                if hasattr(node, "col_offset"):
-                    context["col_offset"] = node.col_offset
-                if hasattr(node, "end_col_offset"):
-                    context["end_col_offset"] = node.end_col_offset
-                context["node"] = node
-                context["linerange"] = b_utils.linerange(node)
-                context["filename"] = self.fname
-                context["file_data"] = self.fdata
-            return True
+        def generic_visit(self, node: Any) -> None:
+            # bandit's generic_visit: parent and sibling links on every node, and for the
+            # node classes some test or visit_* method reads, a context, the visit and, for
+            # functions and classes, the namespace popped afterwards.
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if isinstance(value, list):
+                    last = len(value) - 1
+                    for index, item in enumerate(value):
+                        if isinstance(item, ast.AST):
+                            sibling = value[index + 1] if index < last else None
+                            item._bandit_sibling = sibling  # type: ignore[attr-defined]
+                            item._bandit_parent = node  # type: ignore[attr-defined]
+                            self._enter(item)
+                elif isinstance(value, ast.AST):
+                    value._bandit_sibling = None  # type: ignore[attr-defined]
+                    value._bandit_parent = node  # type: ignore[attr-defined]
+                    self._enter(value)
 
-        def visit(self, node: ast.AST) -> None:
+        def _enter(self, node: ast.AST) -> None:
             kind = type(node)
-            if kind in wanted:
-                method = getattr(self, f"visit_{kind.__name__}", None)
-                if method is not None:
-                    method(node)
-                else:
-                    self.runner.run_tests(self, kind.__name__)
-
-        def post_visit(self, node: ast.AST) -> None:
-            if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            if kind not in wanted:
+                self.generic_visit(node)
+                return
+            self.pre_visit(node)
+            method = getattr(self, f"visit_{kind.__name__}", None)
+            if method is not None:
+                method(node)
+            else:
+                self.runner.run_tests(self, kind.__name__)
+            self.generic_visit(node)
+            if kind in scopes:
                 self.namespace = b_utils.namespace_path_split(self.namespace)[0]
+
+        def pre_visit(self, node: ast.AST) -> bool:
+            context = self.context = {
+                "imports": self.imports,
+                "import_aliases": self.import_aliases,
+            }
+            if hasattr(node, "lineno"):
+                context["lineno"] = node.lineno
+            if hasattr(node, "col_offset"):
+                context["col_offset"] = node.col_offset
+            if hasattr(node, "end_col_offset"):
+                context["end_col_offset"] = node.end_col_offset
+            context["node"] = node
+            context["linerange"] = b_utils.linerange(node)
+            context["filename"] = self.fname
+            context["file_data"] = self.fdata
+            return True
 
     return LeanVisitor
 
