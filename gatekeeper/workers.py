@@ -59,6 +59,7 @@ _MEMORY_HINTS = (b"MemoryError", b"memory allocation of", b"Cannot allocate memo
 _EXCLUDE_HINT = "exclude the file if it is generated"
 _RUN_LAST = frozenset({"bandit"})
 _GC_THRESHOLDS = (200_000, 20, 20)  # net allocations before a young collection; default 700
+_FULL_COLLECTION_EVERY = 200  # tasks
 
 
 # ---------------------------------------------------------------------------- messages
@@ -284,9 +285,7 @@ def main() -> int:
     # loaded is frozen out of the collector's view, each task's garbage (bandit links nodes
     # into cycles) is collected once, after its reply is sent, and the automatic collector
     # only runs within one very large file.
-    gc.set_threshold(*_GC_THRESHOLDS)
-    gc.freeze()
-    modules = len(sys.modules)
+    collector = _Collector()
     _write_frame(replies, _Ready(tuple(sorted(registry))))
     while True:
         task = _read_frame(requests)
@@ -298,10 +297,26 @@ def main() -> int:
         if retiring:
             return 0
         del result
-        gc.collect(1)
-        if len(sys.modules) != modules:  # a parser or bandit loaded on first use: freeze it too
+        collector.after_task()
+
+
+class _Collector:
+    """The worker's garbage collection: see main()."""
+
+    def __init__(self) -> None:
+        gc.set_threshold(*_GC_THRESHOLDS)
+        gc.freeze()
+        self.modules = len(sys.modules)
+        self.tasks = 0
+
+    def after_task(self) -> None:
+        self.tasks += 1
+        # Every so often a full collection, so that garbage something long-lived held on to
+        # for a while is not kept for the worker's whole life.
+        gc.collect(2 if self.tasks % _FULL_COLLECTION_EVERY == 0 else 1)
+        if len(sys.modules) != self.modules:  # a parser or bandit loaded on first use
             gc.freeze()
-            modules = len(sys.modules)
+            self.modules = len(sys.modules)
 
 
 def _limit_resources(memory_bytes: int, cpu_seconds: int) -> None:

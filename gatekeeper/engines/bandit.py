@@ -178,6 +178,7 @@ class _Runner:
         # character and line; a file holding none of them cannot fail it.
         self.bidi_test = trojansource.trojansource
         self.bidi = tuple(trojansource.BIDI_CHARACTERS)
+        self.singletons = _shared_nodes()
 
     def run(
         self, path: str, tree: ast.Module, data: bytes, text: str
@@ -189,6 +190,12 @@ class _Runner:
             visitor.generic_visit(tree)
         except RecursionError:
             visitor.failures.append("the file is nested too deeply for bandit's visitor")
+        finally:
+            # bandit links the interpreter's shared Load/Store/operator nodes to this tree
+            # too; left there, the link would keep the whole tree alive after the task.
+            for node in self.singletons:
+                node.__dict__.pop("_bandit_parent", None)
+                node.__dict__.pop("_bandit_sibling", None)
         visitor.context = {
             "file_data": visitor.fdata,
             "filename": path,
@@ -234,6 +241,20 @@ class _Runner:
             if result.test_id == "":
                 result.test_id = test._test_id
             visitor.results.append(result)
+
+
+def _shared_nodes() -> tuple[ast.AST, ...]:
+    """The node instances CPython's parser shares between all trees (contexts, operators)."""
+    sample = ast.parse(
+        "del a\n"
+        "a = -b + +c - ~d * e / f // g % h ** i << j >> k | l ^ m & n @ o\n"
+        "a = not b and c or d\n"
+        "a = b == c != d < e <= f > g >= h is i is not j in k not in l\n"
+        "a += b[c]\n"
+    )
+    kinds = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+    found = {id(n): n for n in ast.walk(sample) if isinstance(n, kinds)}
+    return tuple(found.values())
 
 
 def _memo_context(base: type) -> type:
