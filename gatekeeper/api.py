@@ -632,7 +632,8 @@ def _audit_indexed(
             clock.append(("engines_total", round(time.perf_counter() - engines_started, 3)))
         lap("engines")
     except BaseException:
-        # Interrupted (Ctrl-C) or failed: stop bandit and semgrep now, not when they finish.
+        # Interrupted (Ctrl-C) or failed: stop semgrep now, not when it finishes (the worker
+        # pool, bandit's tests included, stops when _collect_facts unwinds).
         if engine_pool is not None:
             cancel.set()
             engine_pool.shutdown(wait=True, cancel_futures=True)

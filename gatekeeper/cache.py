@@ -1,7 +1,7 @@
-"""The per-file cache: what the workers extracted from a file, and what bandit and semgrep
-reported on it, keyed by the file's content hash, its path, gatekeeper's own code, the engine's
-version and the rule set. A second audit of an unchanged repository reads these instead of
-parsing and scanning again; a changed file misses and is analyzed as usual.
+"""The per-file cache: what the workers extracted from a file (bandit's results among it), and
+what semgrep reported on it, keyed by the file's content hash, its path, gatekeeper's own code,
+the engine's version and the rule set. A second audit of an unchanged repository reads these
+instead of parsing and scanning again; a changed file misses and is analyzed as usual.
 
 The cache is one SQLite database (stdlib `sqlite3`: concurrent readers, atomic writes) in the
 user's cache directory (`$XDG_CACHE_HOME/gatekeeper`, else `~/.cache/gatekeeper`) or
@@ -92,7 +92,7 @@ class Cache:
             path = directory / FILE_NAME
             if path.exists() and path.stat().st_size > MAX_BYTES:
                 path.unlink()
-            # bandit and semgrep run in two threads; every use of the connection takes the lock
+            # semgrep's thread and the audit's share it; every use of the connection takes the lock
             self._db = sqlite3.connect(
                 path,
                 timeout=_BUSY_TIMEOUT_MS / 1000,
