@@ -119,7 +119,7 @@ def check_file(pf: ParsedFile) -> BanditFile | None:
     found, failures = _runner().run(pf.path, tree, data, pf.text)
     if not found and not failures:
         return None
-    issues = tuple(sorted({_issue(item) for item in found}, key=BanditIssue.sort_key))
+    issues = issues_of(found)
     unread = ""
     if failures:
         unread = "bandit could not finish checking it: " + proc.short_text("; ".join(failures), 600)
